@@ -1,0 +1,1 @@
+"""AI Commons: a self-hostable hub for open AI models and datasets."""
