@@ -1,0 +1,3 @@
+"""The whole schema: imports every module that defines tables, so Alembic's autogenerate sees them all."""
+
+from aicommons.storage.tables import Base  # noqa: F401
