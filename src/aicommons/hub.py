@@ -32,6 +32,8 @@ class CommitEvent:
 
 
 PostCommitHook = Callable[["Hub", CommitEvent], None]
+# runs before anything is stored; raises InvalidInput to reject the commit (e.g. a card with bad YAML)
+CommitCheck = Callable[["Hub", object, list], None]
 
 
 class Hub:
@@ -41,6 +43,7 @@ class Hub:
         self.blobs = BlobStore(open_store(settings.storage_url), settings.data_dir / "tmp")
         self.trees = TreeReader()
         self.post_commit_hooks: list[PostCommitHook] = []
+        self.commit_checks: list[CommitCheck] = []
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> "Hub":

@@ -77,6 +77,8 @@ def commit(
     create_pr: bool = False,
 ) -> CommitResult:
     _validate(operations, message)
+    for check in hub.commit_checks:
+        check(hub, repo, operations)
     staged = _store_new_content(hub, operations)
     for attempt in range(CAS_ATTEMPTS):
         try:
