@@ -56,6 +56,19 @@ def serve(
                 log_level="info", timeout_keep_alive=30)
 
 
+@app.command()
+def worker(data_dir: Optional[Path] = DataDir):
+    """Run background jobs (scans, evaluations, deliveries) taken from the shared database."""
+    from aicommons.features import configure_hub
+
+    hub = configure_hub(open_hub(data_dir))
+    err.print("AI Commons worker: waiting for jobs")
+    try:
+        hub.jobs.work_forever()
+    except KeyboardInterrupt:
+        pass
+
+
 @users_app.command("create")
 def users_create(
     name: str,
