@@ -1,0 +1,5 @@
+"""AI bills of materials: CycloneDX 1.6 ML-BOM and SPDX 3.0.1 (AI and Dataset profiles)."""
+
+from .cyclonedx import cyclonedx_bom
+
+__all__ = ["cyclonedx_bom"]
