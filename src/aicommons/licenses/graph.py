@@ -81,7 +81,7 @@ class GraphBuilder:
         snapshot = self.lookup.snapshot(repo_id, repo_type, revision)
         if snapshot is None or not snapshot.visible:
             raise SubjectNotFound(f"{repo_type} {repo_id!r} not found" + (f" at {revision!r}" if revision else ""))
-        return self._fill(snapshot, (repo_type, repo_id), {})
+        return self._fill(snapshot, ((repo_type, repo_id),), {})
 
     def _node(self, repo_id: str, repo_type: str, revision: str | None, path: tuple, memo: dict) -> Node | None:
         key = (repo_type, repo_id)
