@@ -8,7 +8,6 @@ from cyclonedx.validation.json import JsonStrictValidator
 from aicommons.bom import cyclonedx_bom
 
 
-
 def validate(document):
     return JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(document))
 

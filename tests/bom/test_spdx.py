@@ -14,7 +14,6 @@ import pytest
 
 from aicommons.bom import spdx_bom
 
-
 spdx = pytest.importorskip("spdx_python_model", reason="spdx-python-model validates SPDX 3.0.1 documents").v3_0_1
 
 # spdx/spdx-3-model model/AI/Classes/AIPackage.md and model/Dataset/Classes/DatasetPackage.md

@@ -101,3 +101,17 @@ def test_hub_may_supply_parents_from_its_lineage_index():
     subject = GraphBuilder(lookup).subject("me/adapter")
     assert subject.parents[0].evidence == "adapter_config.json"
     assert subject.parents[0].parent.repo_id == "org/base"
+
+
+def test_dependency_keys_name_every_repo_a_verdict_reads():
+    from aicommons.licenses.graph import dependency_keys
+
+    lookup = DictLookup({
+        ("model", "acme/private"): ({"license": "mit", "base_model": "org/root"}, False, []),
+        ("model", "org/root"): ({"license": "mit"}, True, []),
+        ("model", "me/model"): ({"license": "mit", "base_model": ["acme/private", "gone/base"],
+                                 "datasets": ["data/a"]}, True, []),
+    })
+    keys = dependency_keys(GraphBuilder(lookup).subject("me/model"))
+    assert keys == {("model", "me/model"), ("model", "acme/private"), ("model", "org/root"),
+                    ("model", "gone/base"), ("dataset", "data/a")}

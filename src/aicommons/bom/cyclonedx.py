@@ -21,8 +21,18 @@ from cyclonedx.output.json import JsonV1Dot6
 from aicommons.licenses.catalog import Catalog, Term, load_catalog
 from aicommons.licenses.inputs import RepoSubject
 
-from .common import (Entry, architectures, datasets, entry, is_resolved, parents, performance_metrics,
-                     spdx_expression, timestamp, tool_version)
+from .common import (
+    Entry,
+    architectures,
+    datasets,
+    entry,
+    is_resolved,
+    parents,
+    performance_metrics,
+    spdx_expression,
+    timestamp,
+    tool_version,
+)
 
 PROPERTY_PREFIX = "aicommons:"
 
@@ -87,7 +97,8 @@ class _Builder:
             ref_type = ExternalReferenceType.MODEL_CARD if kind is ComponentType.MACHINE_LEARNING_MODEL \
                 else ExternalReferenceType.DISTRIBUTION
             references.append(ExternalReference(type=ref_type, url=XsUri(url)))
-        ancestors = [self.component(p, ComponentType.MACHINE_LEARNING_MODEL, depth + 1) for p in parents(e, self.catalog)]
+        ancestors = [self.component(p, ComponentType.MACHINE_LEARNING_MODEL, depth + 1)
+                     for p in parents(e, self.catalog)]
         return Component(
             type=kind, name=e.name, version=e.revision, bom_ref=self.ref(kind.value, e),
             supplier=OrganizationalEntity(name=e.owner) if e.owner else None,

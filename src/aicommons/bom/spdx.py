@@ -18,8 +18,19 @@ import yaml
 from aicommons.licenses.catalog import Catalog, load_catalog
 from aicommons.licenses.inputs import RepoSubject
 
-from .common import Entry, architectures, datasets, entry, is_resolved, license_terms, parents, \
-    performance_metrics, spdx_expression, timestamp, tool_version
+from .common import (
+    Entry,
+    architectures,
+    datasets,
+    entry,
+    is_resolved,
+    license_terms,
+    parents,
+    performance_metrics,
+    spdx_expression,
+    timestamp,
+    tool_version,
+)
 
 CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
 SPEC_VERSION = "3.0.1"

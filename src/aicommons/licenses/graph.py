@@ -116,3 +116,23 @@ class GraphBuilder:
                 if node is not None:
                     datasets.append(node)
         return replace(subject, parents=tuple(parents), datasets=tuple(datasets))
+
+
+def dependency_keys(subject: RepoSubject) -> set[tuple[str, str]]:
+    """Every (repo_type, repo_id) a verdict on ``subject`` depends on, hidden and off-hub ones included.
+
+    For the hub's own bookkeeping only (recompute a stored verdict when any of these repos gets
+    a commit or appears on the hub); never show it to a requester, as it names private repos.
+    """
+    found: set[tuple[str, str]] = set()
+    pending: list[Node] = [subject]
+    while pending:
+        node = pending.pop()
+        inner = node.subject if isinstance(node, HiddenNode) else node
+        key = (inner.repo_type, inner.repo_id)
+        if key in found:
+            continue
+        found.add(key)
+        if isinstance(inner, RepoSubject):
+            pending += [edge.parent for edge in inner.parents] + list(inner.datasets)
+    return found

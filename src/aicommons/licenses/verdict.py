@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .catalog import AllOf, AnyOf, Catalog, Clause, Effect, Expression, License, Rule, Scope, Term, load_catalog
+from .catalog import AnyOf, Catalog, Clause, Effect, Expression, License, Rule, Scope, Term, load_catalog
 from .conflicts import find_conflicts
 from .inputs import RepoSubject
 from .resolution import render
