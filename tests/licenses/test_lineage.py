@@ -132,3 +132,11 @@ def test_private_ancestor_counts_without_being_named(repo):
     # everything reached only through the private repo stays unnamed too
     assert "public/root" not in dumped
     assert any(c.kind == "relicensed" and PRIVATE_LABEL in c.message for c in result.conflicts)
+
+
+def test_relicensed_adapter_is_a_warning_not_an_error(repo):
+    base = repo("meta-llama/Llama-3.1-8B", "llama3.1")
+    adapter = verdict(repo("me/Llama-lora", "apache-2.0", parents=[(base, "adapter")]), ["research"])
+    finetune = verdict(repo("me/Llama-ft", "apache-2.0", parents=[(base, "finetune")]), ["research"])
+    assert [c.severity for c in adapter.conflicts if c.kind == "relicensed"] == ["warning"]
+    assert [c.severity for c in finetune.conflicts if c.kind == "relicensed"] == ["error"]

@@ -110,7 +110,8 @@ def _relicensing(lineage: Lineage, catalog: Catalog, evaluator: "Evaluator") -> 
         what = "its training data" if app.scope is Scope.TRAINED_ON else "its upstream"
         first = (dropped or [upstream_terms[0].license])[0]
         conflicts.append(Conflict(
-            kind="relicensed", severity="warning" if app.scope is Scope.TRAINED_ON else "error",
+            # whether training data or an adapter's base binds the declared licence is unsettled
+            kind="relicensed", severity="warning" if app.scope is Scope.TRAINED_ON or app.via_adapter else "error",
             message=(f"declares {declared_text}, looser than {what} {app.holder.label} "
                      f"({' > '.join(app.path)}): it " + " and ".join(parts)),
             repo=lineage.subject.repo_id, license=first.id, clause=None,
