@@ -69,6 +69,21 @@ def worker(data_dir: Optional[Path] = DataDir):
         pass
 
 
+@app.command()
+def fsck(data_dir: Optional[Path] = DataDir):
+    """Re-hash every blob and check every commit, tree and ref; exits 1 when anything is corrupt."""
+    from aicommons.repos.fsck import fsck as run_fsck
+
+    hub = open_hub(data_dir)
+    with err.status("checking") as status:
+        report = run_fsck(hub, lambda message: status.update(f"checking {message}"))
+    for problem in report.problems:
+        err.print(f"[red]corrupt:[/red] {problem}")
+    err.print(f"{report.blobs_checked} blobs, {report.commits_checked} commits, {report.refs_checked} refs checked: "
+              + ("[green]no problems[/green]" if report.ok else f"[red]{len(report.problems)} problems[/red]"))
+    raise typer.Exit(0 if report.ok else 1)
+
+
 @users_app.command("create")
 def users_create(
     name: str,
@@ -135,6 +150,24 @@ def tokens_create(user: str, role: str = typer.Option("write", help="read or wri
         fail(error.message)
     print(token)
 
+
+def _admin_subject_source(data_dir: Optional[Path]):
+    """The CLI runs on the data directory itself, so it sees every repo, as an admin would."""
+    from aicommons.accounts.principal import Principal
+    from aicommons.licenses.hub_source import subject_source
+
+    return subject_source(open_hub(data_dir), Principal(user_id=0, name="cli", is_admin=True))
+
+
+def _register_feature_commands() -> None:
+    from aicommons.cli.licenses import make_license_commands
+
+    license_cmd, bom_cmd = make_license_commands(_admin_subject_source)
+    app.command("license")(license_cmd)
+    app.command("bom")(bom_cmd)
+
+
+_register_feature_commands()
 
 if __name__ == "__main__":
     app()
