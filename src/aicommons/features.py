@@ -6,4 +6,7 @@ from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
+    from aicommons import evaluation
+
+    evaluation.register(hub)
     return hub

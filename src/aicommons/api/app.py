@@ -32,9 +32,10 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
-    from aicommons.api.native import licenses
+    from aicommons.api.native import evaluations, licenses
 
     app.include_router(licenses.router)
+    app.include_router(evaluations.router)
     return app
 
 

@@ -166,6 +166,12 @@ def _register_feature_commands() -> None:
     app.command("license")(license_cmd)
     app.command("bom")(bom_cmd)
 
+    from aicommons.cli.evaluation import eval_command, eval_data_app, verify_eval
+
+    app.command("eval")(eval_command)
+    app.command("verify-eval")(verify_eval)
+    app.add_typer(eval_data_app, name="eval-data")
+
 
 _register_feature_commands()
 
