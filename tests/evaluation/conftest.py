@@ -13,6 +13,18 @@ import pytest
 from eval_models import fitted, make_causal_lm
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """CI shares two cores between test processes; torch's spinning worker threads then slow every
+    forward pass several times over, so these tiny models run on one thread."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 @pytest.fixture(scope="session")
 def tiny_gpt2(tmp_path_factory) -> Path:
     return make_causal_lm(tmp_path_factory.mktemp("tiny-gpt2"))
@@ -38,7 +50,7 @@ def iris_skops(tmp_path_factory) -> Path:
     from sklearn.ensemble import RandomForestClassifier
 
     folder = tmp_path_factory.mktemp("iris-forest")
-    skops.io.dump(_fitted("iris", RandomForestClassifier(n_estimators=10, random_state=0)), folder / "model.skops")
+    skops.io.dump(fitted("iris", RandomForestClassifier(n_estimators=10, random_state=0)), folder / "model.skops")
     return folder
 
 
@@ -48,5 +60,5 @@ def diabetes_skops(tmp_path_factory) -> Path:
     from sklearn.linear_model import Ridge
 
     folder = tmp_path_factory.mktemp("diabetes-ridge")
-    skops.io.dump(_fitted("diabetes", Ridge(alpha=0.1)), folder / "model.skops")
+    skops.io.dump(fitted("diabetes", Ridge(alpha=0.1)), folder / "model.skops")
     return folder
