@@ -83,6 +83,7 @@ def test_tabular_classification_and_regression(hub, iris_skops, diabetes_skops):
     assert 40 < record["metrics"]["rmse"] < 70 and record["metrics"]["r2"] > 0.3
 
 
+@pytest.mark.slow
 def test_embedding_similarity_and_retrieval(hub, minilm):
     task = get_task("stdlib-docstring-similarity")
     record = run(hub, task, minilm)
