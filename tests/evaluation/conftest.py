@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from eval_models import fitted, make_causal_lm
+from aicommons.evaluation.demo_models import make_causal_lm
+from eval_models import fitted
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,6 +1,8 @@
 """Built-in data sets: made offline, deterministically, from held-out standard library files and
 scikit-learn's bundled tables, and stored on the hub as tagged dataset repos."""
 
+import pytest
+
 from aicommons.evaluation import builtin
 from aicommons.evaluation.builtin import stdlib, tabular
 from aicommons.evaluation.datasets import load_split
@@ -9,6 +11,7 @@ from aicommons.repos.manage import find_repo
 from aicommons.repos.names import RepoType
 
 
+@pytest.mark.slow
 def test_generation_is_deterministic_and_test_rows_come_from_held_out_files():
     stdlib.functions.cache_clear()
     first = stdlib.next_line_rows(True, 40, with_choices=True)
