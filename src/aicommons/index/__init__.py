@@ -3,13 +3,16 @@ reading blobs. Query it with `aicommons.index.search` (search_repos, facet_count
 
 from __future__ import annotations
 
+INDEX_JOB = "index.commit"
+
 
 def install(hub) -> None:
-    """Index every commit after it is made (registers a post-commit hook)."""
-    from aicommons.index.indexer import on_commit
+    """Index every commit after it is made: a post-commit hook, and a job for commits with large new weights."""
+    from aicommons.index.indexer import on_commit, run_index_job
 
     if on_commit not in hub.post_commit_hooks:
         hub.on_commit(on_commit)
+    hub.jobs.handler(INDEX_JOB)(run_index_job)
 
 
 def card_metadata(hub, repo, commit_oid: str) -> dict:

@@ -15,7 +15,8 @@ from aicommons.cards.frontmatter import CardSyntaxError, parse_front_matter, spl
 from aicommons.cards.metadata import CardMetadata, read_metadata
 from aicommons.hub import CommitEvent, Hub
 from aicommons.index.facts import FileFacts, collect_facts, file_tensors
-from aicommons.index.tables import (EvalClaim, IndexedCommit, IndexHead, IndexValue, LineageEdge, SearchDoc)
+from aicommons.index.tables import (EvalClaim, IndexedCommit, IndexHead, IndexValue, LineageEdge,
+                                    SafetensorsFile, SearchDoc)
 from aicommons.lineage.relations import EdgeSpec, derive_edges
 from aicommons.lineage.verify import verify
 from aicommons.repos import revisions
@@ -28,14 +29,46 @@ CARD_PATH = "README.md"
 MAX_CARD_BYTES = 10 * 1024 * 1024
 MAX_SEARCH_BODY_CHARS = 200_000
 MAIN_REF = f"refs/heads/{revisions.DEFAULT_BRANCH}"
+INLINE_SCAN_BYTES = 256 * 1024 * 1024
 
 
 def on_commit(hub: Hub, event: CommitEvent) -> None:
-    """The post-commit hook."""
+    """The post-commit hook: index now, or, when the commit brings more new safetensors bytes than are worth
+    hashing inside a commit request, queue a job that does it."""
+    from aicommons.index import INDEX_JOB
+
     with hub.db.read() as session:
         repo = session.get(Repo, event.repo_pk)
-    if repo is not None:
-        index_commit(hub, repo, event.commit_oid, is_head=event.ref == MAIN_REF)
+    if repo is None:
+        return
+    is_head = event.ref == MAIN_REF
+    if _unscanned_bytes(hub, repo, event.commit_oid) > INLINE_SCAN_BYTES:
+        hub.jobs.enqueue(INDEX_JOB, {"repo_pk": repo.id, "commit_oid": event.commit_oid, "is_head": is_head},
+                         dedupe_key=f"{INDEX_JOB}:{repo.id}:{event.commit_oid}")
+    else:
+        index_commit(hub, repo, event.commit_oid, is_head=is_head)
+
+
+def run_index_job(hub: Hub, payload: dict, progress) -> dict:
+    with hub.db.read() as session:
+        repo = session.get(Repo, payload["repo_pk"])
+    if repo is None:
+        return {"skipped": "repo deleted"}
+    with hub.db.read() as session:
+        still_head = revisions.head(session, repo.id, MAIN_REF) == payload["commit_oid"]
+    index_commit(hub, repo, payload["commit_oid"], is_head=payload["is_head"] and still_head)
+    progress(1.0, "indexed")
+    return {"commit_oid": payload["commit_oid"]}
+
+
+def _unscanned_bytes(hub: Hub, repo: Repo, commit_oid: str) -> int:
+    files = snapshot(hub, repo, commit_oid).files
+    sizes = {e.sha256: e.size for p, e in files.items() if p.lower().endswith(".safetensors")}
+    if not sizes:
+        return 0
+    with hub.db.read() as session:
+        scanned = set(session.scalars(select(SafetensorsFile.sha256).where(SafetensorsFile.sha256.in_(list(sizes)))))
+    return sum(size for sha, size in sizes.items() if sha not in scanned)
 
 
 def ensure_indexed(hub: Hub, repo: Repo, commit_oid: str) -> IndexedCommit:

@@ -22,6 +22,7 @@ Revision = Query(None, description="Branch, tag or commit; the main branch when 
 
 
 def _context(request: Request):
+    # imported here: api.app imports this module while it is being built
     from aicommons.api.app import hub_of, principal_of
 
     return hub_of(request), principal_of(request)
