@@ -81,7 +81,7 @@ def duplicates_of(session: Session, principal: Principal, repo: Repo, row: Index
     for other in rows:
         if other.repo_id in related:
             continue
-        original = (other.created_at, other.id) < (repo.created_at, repo.id)
+        original = other.id < repo.id  # ids grow with creation, and compare across timezone-naive backends
         out.append({"repo_id": other.repo_id, "is_original": original,
                     "message": (f"Identical weights were published earlier as {other.repo_id}; this looks like an "
                                 "undeclared re-upload" if original else
