@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from aicommons.cards.frontmatter import CardSyntaxError, parse_front_matter, split_front_matter
@@ -231,19 +231,30 @@ def _make_head(session: Session, repo: Repo, commit_oid: str, meta: CardMetadata
 
 
 def settle_waiting_edges(hub: Hub, base: Repo) -> None:
-    """Edges of current heads that name this repo but were indexed before it existed (or before its head was
-    indexed) get their base commit and verification now."""
+    """Edges of current heads that name this repo, indexed before it existed or while it had no weights (so
+    nothing could have been built from it yet), get its head as their base commit, and their verification."""
     with hub.db.write() as session:
         head = session.get(IndexHead, base.id)
-        waiting = session.scalars(
+        current = session.get(IndexedCommit, (base.id, head.commit_oid))
+        if not current.facts.get("weight_files") and session.scalar(
+                select(LineageEdge.repo_id).where(LineageEdge.base_namespace == base.namespace,
+                                                  LineageEdge.base_name == base.name,
+                                                  LineageEdge.base_commit_oid.is_not(None)).limit(1)) is not None:
+            return  # a weightless head settles only edges that never had a base commit, below
+        edges = session.scalars(
             select(LineageEdge).join(IndexHead, (IndexHead.repo_id == LineageEdge.repo_id)
                                      & (IndexHead.commit_oid == LineageEdge.commit_oid))
             .where(LineageEdge.base_namespace == base.namespace, LineageEdge.base_name == base.name,
-                   LineageEdge.base_commit_oid.is_(None))
+                   or_(LineageEdge.base_commit_oid.is_(None), LineageEdge.base_commit_oid != head.commit_oid))
         ).all()
-        for edge in waiting:
-            derivative = session.get(IndexedCommit, (edge.repo_id, edge.commit_oid))
-            _verify_edge(hub, session, edge, base.id, head.commit_oid, FileFacts.from_dict(derivative.facts))
+        weightless = {}
+        for edge in edges:
+            if edge.base_commit_oid is not None and edge.base_commit_oid not in weightless:
+                built = session.get(IndexedCommit, (base.id, edge.base_commit_oid))
+                weightless[edge.base_commit_oid] = built is not None and not built.facts.get("weight_files")
+            if edge.base_commit_oid is None or weightless[edge.base_commit_oid]:
+                derivative = session.get(IndexedCommit, (edge.repo_id, edge.commit_oid))
+                _verify_edge(hub, session, edge, base.id, head.commit_oid, FileFacts.from_dict(derivative.facts))
 
 
 def reindex_heads(hub: Hub) -> int:
