@@ -10,7 +10,7 @@ counted, and the walk never passes through it.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from sqlalchemy import and_, select, tuple_
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from aicommons.storage.tables import Repo
 
 MAX_DEPTH = 64
 MAX_NODES = 20_000
-BATCH = 500  # (namespace, name) pairs per query
+BATCH = 900  # (namespace, name) pairs per query, under SQLite's bound-parameter limit
 
 
 @dataclass
@@ -77,16 +77,23 @@ class LineageGraph:
         return {"ancestors": dict(ancestors), "children": dict(children), "descendants": dict(descendants)}
 
     def to_dict(self) -> dict:
-        edges = []
-        for edge in self.edges:
-            item = asdict(edge)
-            item["from"], item["to"] = item.pop("source"), item.pop("target")
-            if item["verification_detail"] is None:
-                del item["verification_detail"]
-            edges.append(item)
-        return {"root": self.root, "commit": self.commit_oid, "nodes": [asdict(n) for n in self.nodes],
-                "edges": edges, "counts": self.counts(), "notices": self.notices, "duplicates": self.duplicates,
-                "truncated": self.truncated}
+        # built by hand: dataclasses.asdict deep-copies every nested dict, which dominates on large graphs
+        return {"root": self.root, "commit": self.commit_oid, "nodes": [_node_dict(n) for n in self.nodes],
+                "edges": [_edge_dict(e) for e in self.edges], "counts": self.counts(), "notices": self.notices,
+                "duplicates": self.duplicates, "truncated": self.truncated}
+
+
+def _node_dict(node: Node) -> dict:
+    return {"id": node.id, "kind": node.kind, "depth": node.depth, "commit_oid": node.commit_oid,
+            "license": node.license, "pipeline_tag": node.pipeline_tag}
+
+
+def _edge_dict(edge: Edge) -> dict:
+    item = {"from": edge.source, "to": edge.target, "relation": edge.relation, "evidence": edge.evidence,
+            "verification": edge.verification, "built_from": edge.built_from, "out_of_date": edge.out_of_date}
+    if edge.verification_detail is not None:
+        item["verification_detail"] = edge.verification_detail
+    return item
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,7 @@ def lineage_graph(hub: Hub, principal: Principal, repo: Repo, revision: str | No
 
 def _ancestors(session: Session, principal: Principal, graph: LineageGraph, root: _Visible) -> None:
     seen = {root.repo_id}
+    described: list[tuple[Node, int]] = []
     frontier = {root.pk: (root, _edges_of_commit(session, root.pk, root.head))}
     depth = 0
     while frontier and depth < MAX_DEPTH:
@@ -137,10 +145,11 @@ def _ancestors(session: Session, principal: Principal, graph: LineageGraph, root
                     graph.nodes.append(Node(target, "external", depth))
                     continue
                 graph.nodes.append(Node(base.repo_id, "model", depth, base.head))
+                described.append((graph.nodes[-1], base.pk))
                 next_frontier[base.pk] = (base, _edges_of_commit(session, base.pk, base.head))
         frontier = next_frontier
     graph.truncated |= bool(frontier)
-    _describe(session, graph, [n for n in graph.nodes if n.depth < 0 and n.kind == "model"])
+    _describe(session, described)
 
 
 def _descendants(session: Session, principal: Principal, graph: LineageGraph, root: _Visible) -> None:
@@ -151,25 +160,24 @@ def _descendants(session: Session, principal: Principal, graph: LineageGraph, ro
     while frontier and depth < MAX_DEPTH:
         depth += 1
         next_frontier = {}
-        for edge, child in _derivatives(session, list(frontier)):
-            if not can_read(principal, child):
+        for row in _derivatives(session, list(frontier), with_detail=depth == 1):
+            if not can_read(principal, row):
                 continue
-            parent = frontier[(edge.base_namespace, edge.base_name)]
-            child_id = child.repo_id
-            graph.edges.append(_edge(edge, child_id, parent.repo_id, parent.head, detailed=parent is root))
+            parent = frontier[(row.base_namespace, row.base_name)]
+            child_id = f"{row.namespace}/{row.name}"
+            graph.edges.append(_edge(row, child_id, parent.repo_id, parent.head, detailed=parent is root))
             if child_id in seen:
                 continue
             if len(graph.nodes) + len(new_nodes) >= MAX_NODES:
                 graph.truncated = True
                 continue
             seen.add(child_id)
-            node = Node(child_id, "model", depth, edge.commit_oid)
+            node = Node(child_id, "model", depth, row.commit_oid, row.license, row.pipeline_tag)
             new_nodes.append(node)
-            next_frontier[(child.namespace, child.name)] = _Visible(child.id, child_id, edge.commit_oid)
+            next_frontier[(row.namespace, row.name)] = _Visible(row.id, child_id, row.commit_oid)
         frontier = next_frontier
     graph.truncated |= bool(frontier)
     graph.nodes += new_nodes
-    _describe(session, graph, new_nodes)
 
 
 def _edges_of_commit(session: Session, repo_pk: int, commit_oid: str | None) -> list[LineageEdge]:
@@ -194,21 +202,39 @@ def _visible_models(session: Session, principal: Principal, pairs: set[tuple[str
     return out
 
 
-def _derivatives(session: Session, bases: list[tuple[str, str]]):
-    """(edge, derivative repo) for every model whose indexed head names one of these bases."""
+_DERIVATIVE_COLUMNS = (LineageEdge.commit_oid, LineageEdge.base_namespace, LineageEdge.base_name,
+                       LineageEdge.relation, LineageEdge.evidence, LineageEdge.evidence_source,
+                       LineageEdge.base_source, LineageEdge.base_commit_oid, LineageEdge.verification,
+                       Repo.id, Repo.namespace, Repo.name, Repo.private, Repo.owner_id,
+                       IndexedCommit.license, IndexedCommit.pipeline_tag)
+
+
+def _derivatives(session: Session, bases: list[tuple[str, str]], with_detail: bool):
+    """(edge, derivative repo) rows for every model whose indexed head names one of these bases. Plain
+    columns, and the verification detail only when asked: a level may hold thousands of rows."""
+    columns = _DERIVATIVE_COLUMNS + ((LineageEdge.verification_detail,) if with_detail else ())
     for start in range(0, len(bases), BATCH):
-        yield from session.execute(
-            select(LineageEdge, Repo)
+        chunk = bases[start:start + BATCH]
+        wanted = set(chunk)
+        # two plain IN lists use the (base_namespace, base_name) index; the exact pairs are kept below
+        rows = session.execute(
+            select(*columns)
             .join(IndexHead, and_(IndexHead.repo_id == LineageEdge.repo_id,
                                   IndexHead.commit_oid == LineageEdge.commit_oid))
             .join(Repo, Repo.id == LineageEdge.repo_id)
-            .where(Repo.type == "model",
-                   tuple_(LineageEdge.base_namespace, LineageEdge.base_name).in_(bases[start:start + BATCH]))
+            .join(IndexedCommit, and_(IndexedCommit.repo_id == LineageEdge.repo_id,
+                                      IndexedCommit.commit_oid == LineageEdge.commit_oid))
+            .where(Repo.type == "model", LineageEdge.base_namespace.in_({ns for ns, _ in chunk}),
+                   LineageEdge.base_name.in_({name for _, name in chunk}))
             .order_by(Repo.id)
-        ).all()
+        )
+        for row in rows:
+            if (row.base_namespace, row.base_name) in wanted:
+                yield row
 
 
-def _edge(row: LineageEdge, source: str, target: str, base_head: str | None, detailed: bool) -> Edge:
+def _edge(row, source: str, target: str, base_head: str | None, detailed: bool) -> Edge:
+    """An edge from a LineageEdge row (or a row of its columns)."""
     on_hub = base_head is not None
     return Edge(
         source=source, target=target, relation=row.relation,
@@ -220,13 +246,9 @@ def _edge(row: LineageEdge, source: str, target: str, base_head: str | None, det
     )
 
 
-def _describe(session: Session, graph: LineageGraph, nodes: list[Node]) -> None:
-    """Fill licence and task of repo nodes from their indexed heads."""
-    by_key = {}
-    keys = [n.commit_oid for n in nodes if n.commit_oid]
-    for start in range(0, len(keys), BATCH):
-        rows = session.execute(select(IndexedCommit.commit_oid, IndexedCommit.license, IndexedCommit.pipeline_tag)
-                               .where(IndexedCommit.commit_oid.in_(keys[start:start + BATCH])))
-        by_key.update({oid: (lic, task) for oid, lic, task in rows})
-    for node in nodes:
-        node.license, node.pipeline_tag = by_key.get(node.commit_oid, (None, None))
+def _describe(session: Session, nodes: list[tuple[Node, int]]) -> None:
+    """Fill licence and task of ancestor nodes (few) from their indexed heads."""
+    for node, repo_pk in nodes:
+        row = session.get(IndexedCommit, (repo_pk, node.commit_oid))
+        if row is not None:
+            node.license, node.pipeline_tag = row.license, row.pipeline_tag
