@@ -35,6 +35,9 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
+    from aicommons.api.native import licenses
+
+    app.include_router(licenses.router)
     return app
 
 

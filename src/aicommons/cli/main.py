@@ -159,5 +159,23 @@ def tokens_create(user: str, role: str = typer.Option("write", help="read or wri
     print(token)
 
 
+def _admin_subject_source(data_dir: Optional[Path]):
+    """The CLI runs on the data directory itself, so it sees every repo, as an admin would."""
+    from aicommons.accounts.principal import Principal
+    from aicommons.licenses.hub_source import subject_source
+
+    return subject_source(open_hub(data_dir), Principal(user_id=0, name="cli", is_admin=True))
+
+
+def _register_feature_commands() -> None:
+    from aicommons.cli.licenses import make_license_commands
+
+    license_cmd, bom_cmd = make_license_commands(_admin_subject_source)
+    app.command("license")(license_cmd)
+    app.command("bom")(bom_cmd)
+
+
+_register_feature_commands()
+
 if __name__ == "__main__":
     app()
