@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from aicommons import __version__
 from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
+from aicommons.api.limits import HeaderSizeLimit
 from aicommons.hub import Hub
 
 
@@ -15,6 +16,7 @@ def create_app(hub: Hub) -> FastAPI:
                   description="A self-hostable hub for open AI models and datasets.")
     app.state.hub = hub
     install_error_handlers(app)
+    app.add_middleware(HeaderSizeLimit)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:
@@ -23,6 +25,9 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
+    from aicommons.api.hf import install as install_hf_protocol  # its routers import hub_of from here
+
+    install_hf_protocol(app)
     return app
 
 
