@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from aicommons.jobs.queue import JobQueue
 from aicommons.settings import Settings
 from aicommons.storage.blobs import BlobStore
 from aicommons.storage.database import Database
@@ -47,6 +48,7 @@ class Hub:
         self.post_commit_hooks: list[PostCommitHook] = []
         self.commit_checks: list[CommitCheck] = []
         self.download_checks: list[DownloadCheck] = []
+        self.jobs = JobQueue(self)
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> "Hub":
@@ -72,4 +74,5 @@ class Hub:
             check(self, principal, repo)
 
     def close(self) -> None:
+        self.jobs.stop_thread()
         self.db.dispose()

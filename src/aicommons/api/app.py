@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 
 from aicommons import __version__
@@ -12,7 +14,14 @@ from aicommons.hub import Hub
 
 
 def create_app(hub: Hub) -> FastAPI:
-    app = FastAPI(title="AI Commons", version=__version__,
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        if hub.settings.jobs_mode == "thread":
+            hub.jobs.start_thread()
+        yield
+        hub.jobs.stop_thread()
+
+    app = FastAPI(title="AI Commons", version=__version__, lifespan=lifespan,
                   description="A self-hostable hub for open AI models and datasets.")
     app.state.hub = hub
     install_error_handlers(app)

@@ -56,6 +56,34 @@ def serve(
                 log_level="info", timeout_keep_alive=30)
 
 
+@app.command()
+def worker(data_dir: Optional[Path] = DataDir):
+    """Run background jobs (scans, evaluations, deliveries) taken from the shared database."""
+    from aicommons.features import configure_hub
+
+    hub = configure_hub(open_hub(data_dir))
+    err.print("AI Commons worker: waiting for jobs")
+    try:
+        hub.jobs.work_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def fsck(data_dir: Optional[Path] = DataDir):
+    """Re-hash every blob and check every commit, tree and ref; exits 1 when anything is corrupt."""
+    from aicommons.repos.fsck import fsck as run_fsck
+
+    hub = open_hub(data_dir)
+    with err.status("checking") as status:
+        report = run_fsck(hub, lambda message: status.update(f"checking {message}"))
+    for problem in report.problems:
+        err.print(f"[red]corrupt:[/red] {problem}")
+    err.print(f"{report.blobs_checked} blobs, {report.commits_checked} commits, {report.refs_checked} refs checked: "
+              + ("[green]no problems[/green]" if report.ok else f"[red]{len(report.problems)} problems[/red]"))
+    raise typer.Exit(0 if report.ok else 1)
+
+
 @users_app.command("create")
 def users_create(
     name: str,
