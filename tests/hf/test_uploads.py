@@ -17,6 +17,7 @@ from huggingface_hub import (
 )
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
+from aicommons.accounts.service import create_org, require_account, set_member
 from aicommons.api.hf import lfs
 from aicommons.repos.reading import snapshot
 from aicommons.repos.manage import find_repo
@@ -196,9 +197,9 @@ def test_validate_yaml(hf):  # case 28
 
 
 def test_org_members_write_by_role(hf, server, bob, hub):
-    from tests.conftest import make_org
-
-    make_org(hub, "lab", owner="alice", members={"bob": "read"})
+    with hub.db.write() as session:
+        lab = create_org(session, "lab", require_account(session, "alice"))
+        set_member(session, lab, require_account(session, "bob"), "read")
     hf.api.create_repo("lab/shared")
     as_bob = HfApi(endpoint=server.url, token=bob.token)
     with pytest.raises(HfHubHTTPError) as error:
