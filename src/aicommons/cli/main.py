@@ -9,6 +9,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from aicommons.cli.demo import demo
+from aicommons.cli.transfer import pull, push
 from aicommons.errors import HubError
 
 app = typer.Typer(help="AI Commons: a self-hostable hub for open AI models and datasets.", no_args_is_help=True,
@@ -19,6 +21,9 @@ tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(tokens_app, name="tokens")
+app.command("push")(push)
+app.command("pull")(pull)
+app.command("demo")(demo)
 
 err = Console(stderr=True)
 DataDir = typer.Option(None, "--data-dir", envvar="AICOMMONS_DATA_DIR", help="Where the hub keeps its data.")
