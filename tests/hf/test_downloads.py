@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from huggingface_hub import constants, hf_hub_download, snapshot_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
@@ -19,6 +20,7 @@ from huggingface_hub.errors import (
 )
 
 from aicommons.repos.objects import git_blob_id
+from aicommons.storage.tables import Repo
 
 CONFIG = json.dumps({"model_type": "tiny", "hidden_size": 8}).encode()
 WEIGHTS = os.urandom(20_000)  # .bin: stored as an LFS file
@@ -197,3 +199,12 @@ def test_downloads_are_counted_once_per_whole_file(tiny, server):
         http.head("/alice/tiny/resolve/main/config.json")
     server.app.state.hf_downloads.flush()
     assert tiny.api.model_info("alice/tiny").downloads == 2
+
+
+def test_pending_counts_are_saved_at_shutdown(tiny, server):
+    with tiny.http() as http:
+        http.get("/alice/tiny/resolve/main/config.json")
+    server.stop()
+    with server.hub.db.read() as session:
+        repo = session.scalar(select(Repo).where(Repo.name == "tiny"))
+    assert repo.downloads == 1
