@@ -153,7 +153,7 @@ def _dataset_files() -> dict[str, bytes | Path]:
     iris = load_iris()
     columns = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
     rows = [[*(round(float(v), 1) for v in features), str(iris.target_names[target])]
-            for features, target in zip(iris.data, iris.target)]
+            for features, target in zip(iris.data, iris.target, strict=True)]
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow([*columns, "species"])

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from huggingface_hub import (
-    CommitOperationAdd,
     CommitOperationCopy,
     CommitOperationDelete,
     HfApi,

@@ -28,8 +28,9 @@ def whoami(request: Request) -> dict:
                 "accessToken": {"displayName": principal.token_name, "role": principal.token_role}}
     else:
         auth = {"type": "cookie"}
-    return {"type": "user", "id": str(principal.user_id), "name": principal.name, "fullname": fullname or principal.name,
-            "email": email, "isPro": False, "canPay": False, "orgs": orgs, "auth": auth}
+    return {"type": "user", "id": str(principal.user_id), "name": principal.name,
+            "fullname": fullname or principal.name, "email": email, "isPro": False, "canPay": False, "orgs": orgs,
+            "auth": auth}
 
 
 @router.post("/api/validate-yaml", summary="Check a card's YAML front matter")
@@ -40,7 +41,8 @@ async def validate_yaml(request: Request) -> JSONResponse:
     if not isinstance(content, str):
         raise InvalidInput("content", "'content' (the README text) is required")
     report = validate_card(content, str(RepoType.parse(data.get("repoType"))))
-    return JSONResponse({"errors": report.errors, "warnings": report.warnings}, status_code=400 if report.errors else 200)
+    return JSONResponse({"errors": report.errors, "warnings": report.warnings},
+                        status_code=400 if report.errors else 200)
 
 
 @router.get("/api/agent-harnesses", summary="Coding-agent integrations the client may set up (none here)")

@@ -69,8 +69,8 @@ def serve_file(request: Request, repo_type: RepoType, namespace: str, name: str)
         canonical = _same_name_other_case(hub, principal, repo_type, namespace, name)
         if canonical is None:
             raise RepoNotFound(f"Repository {namespace}/{name} not found")
-        target = f"{hub_url(request)}/{repo_type.url_prefix}{canonical}/resolve/{quote(revision, safe='')}/{quote(path)}"
-        return RedirectResponse(target, status_code=307)
+        target = f"{hub_url(request)}/{repo_type.url_prefix}{canonical}/resolve/{quote(revision, safe='')}"
+        return RedirectResponse(f"{target}/{quote(path)}", status_code=307)
     hub.check_download(principal, repo)
     snap = snapshot(hub, repo, revision)
     entry = file_entry(snap, path)
