@@ -168,6 +168,18 @@ def test_range_requests(tiny):  # case 13
     assert past.headers["content-range"] == f"bytes */{len(WEIGHTS)}"
 
 
+def test_filesystem_reads_ranges(tiny):  # HfFileSystem (used by datasets streaming) reads by Range
+    from huggingface_hub import HfFileSystem
+
+    fs = HfFileSystem(endpoint=tiny.endpoint, token=tiny.token)
+    assert fs.info("alice/tiny/weights.bin")["size"] == len(WEIGHTS)
+    assert sorted(fs.ls("alice/tiny/docs/notes", detail=False)) == ["alice/tiny/docs/notes/a b.txt"]
+    with fs.open("alice/tiny/weights.bin", "rb", block_size=4096) as handle:
+        handle.seek(10_000)
+        assert handle.read(3000) == WEIGHTS[10_000:13_000]
+    assert fs.cat_file("alice/tiny/weights.bin", start=5, end=25) == WEIGHTS[5:25]
+
+
 def test_snapshot_then_offline_reuse(tiny, monkeypatch, server):  # cases 14 and 15
     commit = tiny.head("alice/tiny")
     folder = Path(snapshot_download("alice/tiny", **tiny.download_kwargs()))

@@ -31,8 +31,7 @@ SORTS = {
 }
 
 
-def repo_info_json(hub: Hub, repo: Repo, snap: Snapshot, *, siblings: bool = True, blobs: bool = False,
-                   card_data: bool = True) -> dict:
+def repo_info_json(hub: Hub, repo: Repo, snap: Snapshot, *, siblings: bool = True, blobs: bool = False) -> dict:
     meta = repo_metadata(hub, repo.type, snap.files)
     info = {
         "_id": str(repo.id),
@@ -50,7 +49,7 @@ def repo_info_json(hub: Hub, repo: Repo, snap: Snapshot, *, siblings: bool = Tru
     }
     if repo.type == RepoType.MODEL:
         info.update(modelId=repo.repo_id, library_name=meta.library_name, pipeline_tag=meta.pipeline_tag)
-    if card_data and meta.card_data is not None:
+    if meta.card_data is not None:
         info["cardData"] = meta.card_data
     if siblings:
         info["siblings"] = [sibling_json(path, entry, blobs) for path, entry in sorted(snap.files.items())]
@@ -126,7 +125,7 @@ def list_repos(
     skipped = 0 if not wanted_tags else start
     for repo in candidates:
         snap = snapshot(hub, repo, None)
-        info = repo_info_json(hub, repo, snap, siblings=full, card_data=True)
+        info = repo_info_json(hub, repo, snap, siblings=full)
         if wanted_tags and not all(tag in info["tags"] or tag == info.get("pipeline_tag") for tag in wanted_tags):
             continue
         if skipped:
