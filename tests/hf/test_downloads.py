@@ -180,6 +180,22 @@ def test_filesystem_reads_ranges(tiny):  # HfFileSystem (used by datasets stream
     assert fs.cat_file("alice/tiny/weights.bin", start=5, end=25) == WEIGHTS[5:25]
 
 
+def test_slices_and_ranges_of_mapped_files(tiny, monkeypatch):
+    from aicommons.api.hf import blob_responses
+
+    monkeypatch.setattr(blob_responses, "SLICE_BYTES", 777)  # ranges that start and end inside slices
+    with tiny.http() as http:
+        whole = http.get("/alice/tiny/resolve/main/weights.bin")
+        for first, last in ((0, 0), (1, 776), (700, 2000), (19_000, 19_999), (5, 30_000)):
+            part = http.get("/alice/tiny/resolve/main/weights.bin", headers={"range": f"bytes={first}-{last}"})
+            assert part.status_code == 206 and part.content == WEIGHTS[first:last + 1]
+        several = http.get("/alice/tiny/resolve/main/weights.bin", headers={"range": "bytes=0-1,5-6"})
+        malformed = http.get("/alice/tiny/resolve/main/weights.bin", headers={"range": "lines=1-2"})
+    assert whole.content == WEIGHTS and whole.headers["content-length"] == str(len(WEIGHTS))
+    assert several.status_code == 200 and several.content == WEIGHTS  # several ranges: the whole file
+    assert malformed.status_code == 200 and malformed.content == WEIGHTS
+
+
 def test_snapshot_then_offline_reuse(tiny, monkeypatch, server):  # cases 14 and 15
     commit = tiny.head("alice/tiny")
     folder = Path(snapshot_download("alice/tiny", **tiny.download_kwargs()))

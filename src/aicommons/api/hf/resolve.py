@@ -9,15 +9,16 @@ metadata of the 302 and drops its token for the other origin); anything else is 
 from __future__ import annotations
 
 import mimetypes
-import re
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import func, select
 
 from aicommons.accounts.access import can_read
 from aicommons.api.app import hub_of, principal_of
+from aicommons.api.hf.blob_responses import MappedFileResponse, RangeNotSatisfiable, content_disposition, \
+    requested_span
 from aicommons.api.hf.urls import hub_url, revision_and_path, route_tail
 from aicommons.errors import RepoNotFound
 from aicommons.hub import Hub
@@ -30,12 +31,6 @@ from aicommons.storage.tables import Repo
 router = APIRouter(tags=["huggingface"])
 
 PRESIGNED_SECONDS = 3600
-_SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-class BlobFileResponse(FileResponse):
-    # Starlette reads 64 KiB per thread hop; bigger reads keep a large download from being CPU-bound
-    chunk_size = 1024 * 1024
 
 
 @router.get("/datasets/{namespace}/{name}/resolve/{rest:path}", summary="Download a dataset file (revision "
@@ -77,17 +72,11 @@ def serve_file(request: Request, repo_type: RepoType, namespace: str, name: str)
     headers = metadata_headers(snap.commit_oid, entry)
     if request.method == "GET" and _starts_at_zero(request.headers.get("range")):
         request.app.state.hf_downloads.count(repo.id)
-    media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-
     if entry.lfs and hub.settings.download_redirects:
         location = hub.blobs.download_url(entry.sha256, PRESIGNED_SECONDS)
         if location is not None:
             return Response(status_code=302, headers={**headers, "Location": location})
-    local = hub.blobs.local_path(entry.sha256)
-    if local is not None:
-        return BlobFileResponse(local, headers=headers, media_type=media_type, filename=path.rsplit("/", 1)[-1],
-                                content_disposition_type="inline")
-    return _stream(hub, request, entry, headers, media_type)
+    return _content(hub, request, entry, path, headers)
 
 
 def metadata_headers(commit_oid: str, entry: FileEntry) -> dict[str, str]:
@@ -114,23 +103,23 @@ def _same_name_other_case(hub: Hub, principal, repo_type: RepoType, namespace: s
     return matches[0] if len(matches) == 1 and matches[0] != f"{namespace}/{name}" else None
 
 
-def _stream(hub: Hub, request: Request, entry: FileEntry, headers: dict, media_type: str) -> Response:
-    """Serve a blob from a store without local files, one range at a time, never whole in memory."""
+def _content(hub: Hub, request: Request, entry: FileEntry, path: str, headers: dict) -> Response:
+    """The blob, or the one byte range asked for: from its local file when there is one, else streamed."""
     size = entry.size
-    start, end, status = 0, size - 1, 200
-    match = _SINGLE_RANGE.match((request.headers.get("range") or "").replace(" ", ""))
-    if match and size > 0 and any(match.groups()):
-        first, last = match.groups()
-        if first:
-            start, end = int(first), min(int(last), size - 1) if last else size - 1
-        else:  # a suffix: the last N bytes
-            start = max(size - int(last), 0)
-        if start >= size or start > end:
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}", **headers})
-        status = 206
-        headers = {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}
-    headers = {**headers, "Content-Length": str(end - start + 1 if size else 0)}
+    try:
+        span = requested_span(request.headers.get("range"), size)
+    except RangeNotSatisfiable:
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    start, end = span or (0, size - 1)
+    headers = {**headers, "Content-Length": str(end - start + 1), "Content-Disposition": content_disposition(path)}
+    if span:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    status = 206 if span else 200
+    media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
     if request.method == "HEAD" or size == 0:
         return Response(status_code=status, headers=headers, media_type=media_type)
+    local = hub.blobs.local_path(entry.sha256)
+    if local is not None:
+        return MappedFileResponse(local, start, end, status, headers, media_type)
     return StreamingResponse(hub.blobs.iter_range(entry.sha256, start, end), status_code=status, headers=headers,
                              media_type=media_type)
