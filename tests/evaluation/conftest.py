@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aicommons.evaluation.demo_models import make_causal_lm
-from eval_models import fitted
+from .eval_models import fitted
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -8,7 +8,7 @@ import httpx
 from typer.testing import CliRunner
 
 from aicommons.cli.main import app
-from eval_models import push_folder
+from .eval_models import push_folder
 
 CARD = """---
 license: mit

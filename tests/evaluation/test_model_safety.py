@@ -11,7 +11,7 @@ import pytest
 from aicommons.errors import InvalidInput
 from aicommons.evaluation.runners import hub_folder, local_folder, open_model
 from aicommons.evaluation.runners.options import RunOptions
-from eval_models import push_folder
+from .eval_models import push_folder
 
 
 def test_a_skops_file_with_an_untrusted_type_is_refused(tmp_path):

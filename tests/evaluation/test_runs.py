@@ -11,7 +11,7 @@ from aicommons.evaluation.runners import local_folder
 from aicommons.evaluation.runners.options import RunOptions
 from aicommons.evaluation.runs import evaluate
 from aicommons.evaluation.spec import get_task
-from eval_models import small
+from .eval_models import small
 
 OPTIONS = RunOptions(batch_size=8)
 

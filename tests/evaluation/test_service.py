@@ -13,7 +13,7 @@ from aicommons.evaluation.runners.options import RunOptions
 from aicommons.evaluation.runs import evaluate
 from aicommons.repos.manage import find_repo
 from aicommons.repos.reading import snapshot
-from eval_models import push_folder, small
+from .eval_models import push_folder, small
 
 CARD = """---
 license: {license}

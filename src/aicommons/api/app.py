@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from aicommons import __version__
 from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
+from aicommons.api.limits import HeaderSizeLimit
 from aicommons.hub import Hub
 
 
@@ -24,6 +25,7 @@ def create_app(hub: Hub) -> FastAPI:
                   description="A self-hostable hub for open AI models and datasets.")
     app.state.hub = hub
     install_error_handlers(app)
+    app.add_middleware(HeaderSizeLimit)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:
@@ -32,10 +34,15 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
-    from aicommons.api.native import evaluations, licenses
+    # late imports: the routers import hub_of and principal_of from this module
+    from aicommons.api.hf import install as install_hf_protocol
+    from aicommons.api.native import evaluations, licenses, lineage
 
+    # native routes first: the Hub protocol's /api/models/{repo_id:path} would swallow .../lineage and .../evals
+    app.include_router(lineage.router)
     app.include_router(licenses.router)
     app.include_router(evaluations.router)
+    install_hf_protocol(app)
     return app
 
 
