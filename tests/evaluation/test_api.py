@@ -15,7 +15,8 @@ license: mit
 model-index:
 - name: forest
   results:
-  - dataset: {type: iris, name: Iris}
+  - task: {type: tabular-classification}
+    dataset: {type: iris, name: Iris}
     metrics: [{type: accuracy, value: 0.10}]
 ---
 """
