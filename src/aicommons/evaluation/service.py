@@ -109,9 +109,10 @@ def results_for(hub: Hub, principal: Principal, repo_id: str) -> list[dict]:
     facts_by_commit: dict[str, CardFacts] = {}
     out = []
     for row in rows:
-        facts = facts_by_commit.get(row.commit_oid) or facts_by_commit.setdefault(
-            row.commit_oid, card_facts(hub, repo, row.commit_oid))
-        out.append({**summary(row), "claims": [c.to_dict() for c in _checks(row, facts)]})
+        if row.commit_oid not in facts_by_commit:
+            facts_by_commit[row.commit_oid] = card_facts(hub, repo, row.commit_oid)
+        checks = _checks(row, facts_by_commit[row.commit_oid])
+        out.append({**summary(row), "claims": [check.to_dict() for check in checks]})
     return out
 
 

@@ -210,9 +210,10 @@ class CausalLM:
             progress.done(batch)
 
     def _score_shared(self, requests, groups: list[list[int]], results, progress) -> None:
-        """Groups of requests with one context: the context runs once, its cache serves every continuation."""
+        """Groups of requests with one context: the context runs once, its cache serves every continuation.
+        A batch holds ``batch_size`` contexts; their continuations (short) run together in a second pass."""
         groups = sorted(groups, key=lambda g: -len(requests[g[0]].context))
-        for batch in _batches_of_rows(groups, self.options.batch_size):
+        for batch in _chunks(groups, self.options.batch_size):
             contexts = [list(requests[g[0]].context) for g in batch]
             ids, context_mask = _left_padded(contexts, self.pad_token, self.device)
             positions = (context_mask.cumsum(-1) - 1).clamp(min=0)
@@ -272,19 +273,6 @@ def _left_padded(rows: list[list[int]], pad: int, device) -> tuple[torch.Tensor,
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _batches_of_rows(groups: list[list[int]], rows: int):
-    """Whole groups per batch, about ``rows`` continuations each (a larger group gets a batch of its own)."""
-    batch, count = [], 0
-    for group in groups:
-        if batch and count + len(group) > rows:
-            yield batch
-            batch, count = [], 0
-        batch.append(group)
-        count += len(group)
-    if batch:
-        yield batch
 
 
 def _cut_at_stop(text: str, until: list[str]) -> str:
