@@ -100,3 +100,15 @@ def test_cli_eval_runs_locally_and_signs(tmp_path, iris_skops, monkeypatch):
     missing = runner.invoke(app, ["eval", "nobody/nothing", "--task", "iris"])
     assert missing.exit_code == 1 and "neither a model folder nor a model repo" in missing.output
     assert runner.invoke(app, ["verify-eval", str(out)]).exit_code == 1  # no hub in the record, no key given
+
+
+def test_cli_eval_fetches_a_model_from_another_hub(server, alice, iris_skops, tmp_path, monkeypatch):
+    _, oid = push_folder(server.hub, alice, "alice/forest", iris_skops)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    result = CliRunner().invoke(app, ["eval", "alice/forest", "--task", "iris", "--json", "--endpoint", server.url,
+                                      "--data-dir", str(tmp_path / "local")])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["model"]["repo"] == "alice/forest" and record["model"]["commit"] == oid
+    assert record["model"]["key"] == f"commit:{oid}" and record["metrics"]["accuracy"] > 0.85

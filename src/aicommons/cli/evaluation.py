@@ -1,8 +1,10 @@
 """``aicommons eval``, ``aicommons verify-eval`` and ``aicommons eval-data``.
 
 ``eval`` runs a task locally on the hub's data directory (task data comes from the hub, created on
-first use for built-in tasks) and signs the record with that hub's key. ``verify-eval`` checks a
-record's signature, fingerprint and scores with a public key from a file or from a hub.
+first use for built-in tasks) and signs the record with that hub's key. MODEL is a folder, a model
+repo of that hub, or, with ``--endpoint``, a model repo of another hub fetched with the HF client.
+``verify-eval`` checks a record's signature, fingerprint and scores with a public key from a file or
+from a hub.
 Registered in the main app as:
 
     app.command("eval")(eval_command)
@@ -50,7 +52,7 @@ def _load_task(name: str):
     return get_task(name)
 
 
-def _model_folder(hub, model: str, revision: Optional[str]):
+def _model_folder(hub, model: str, revision: Optional[str], endpoint: Optional[str], token: Optional[str]):
     from aicommons.evaluation.runners import hub_folder, local_folder
     from aicommons.repos import revisions
     from aicommons.repos.manage import find_repo
@@ -59,6 +61,8 @@ def _model_folder(hub, model: str, revision: Optional[str]):
     path = Path(model)
     if path.is_dir():
         return local_folder(path)
+    if endpoint:
+        return _remote_folder(model, revision, endpoint, token)
     repo = find_repo(hub, RepoType.MODEL, model)
     if repo is None:
         _fail(f"{model} is neither a model folder nor a model repo on this hub")
@@ -67,10 +71,29 @@ def _model_folder(hub, model: str, revision: Optional[str]):
     return hub_folder(hub, repo, commit)
 
 
+def _remote_folder(repo_id: str, revision: Optional[str], endpoint: str, token: Optional[str]):
+    """A model repo on another hub, downloaded with the Hugging Face client (data files only)."""
+    from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from aicommons.evaluation.runners import SAFE_SUFFIXES, ModelFolder
+
+    try:
+        commit = HfApi(endpoint=endpoint, token=token).model_info(repo_id, revision=revision).sha
+        folder = snapshot_download(repo_id, revision=commit, endpoint=endpoint, token=token,
+                                   allow_patterns=[f"*{suffix}" for suffix in SAFE_SUFFIXES])
+    except HfHubHTTPError as error:
+        _fail(f"cannot download {repo_id} from {endpoint}: {error}")
+    return ModelFolder(Path(folder), f"commit:{commit}", repo_id, commit)
+
+
 def eval_command(
     model: str = typer.Argument(..., help="A model folder, or a model repo id on this hub."),
     task: str = typer.Option(..., "--task", help="A task name (see `aicommons eval-data list`) or a task YAML file."),
     revision: Optional[str] = typer.Option(None, help="Branch, tag or commit of a hub model (default main)."),
+    endpoint: Optional[str] = typer.Option(None, "--endpoint", envvar="HF_ENDPOINT",
+                                           help="Fetch MODEL from this hub instead of the local data directory."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="HF_TOKEN", help="Token for a private remote model."),
     dtype: str = typer.Option("float32", help="float32, bfloat16 or float16."),
     batch_size: int = typer.Option(16, "--batch-size", help="Rows per forward pass."),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:1..."),
@@ -89,7 +112,7 @@ def eval_command(
     hub = _open_hub(data_dir)
     try:
         spec = _load_task(task)
-        folder = _model_folder(hub, model, revision)
+        folder = _model_folder(hub, model, revision, endpoint, token)
         options = RunOptions(device=device, dtype=dtype, batch_size=batch_size)
         with Progress(console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
             job = bar.add_task(spec.name, total=1.0)

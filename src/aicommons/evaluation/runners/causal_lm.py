@@ -19,6 +19,7 @@ padding, and log-probabilities come from a log-softmax over those positions alon
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections import Counter
 from dataclasses import dataclass
@@ -211,44 +212,51 @@ class CausalLM:
 
     def _score_shared(self, requests, groups: list[list[int]], results, progress) -> None:
         """Groups of requests with one context: the context runs once, its cache serves every continuation.
-        A batch holds ``batch_size`` contexts; their continuations (short) run together in a second pass."""
+        A batch holds ``batch_size`` contexts; their continuations then run longest first, ``batch_size``
+        rows at a time, each sub-batch on its own copy of the cached rows it needs."""
         groups = sorted(groups, key=lambda g: -len(requests[g[0]].context))
         for batch in _chunks(groups, self.options.batch_size):
             contexts = [list(requests[g[0]].context) for g in batch]
             ids, context_mask = _left_padded(contexts, self.pad_token, self.device)
             positions = (context_mask.cumsum(-1) - 1).clamp(min=0)
+            rows = sorted(((g, i) for g, group in enumerate(batch) for i in group),
+                          key=lambda row: -len(requests[row[1]].continuation))
+            subs = list(_chunks(rows, self.options.batch_size))
             with torch.inference_mode():
                 out = self._logits(1, input_ids=ids, attention_mask=context_mask, position_ids=positions,
                                    use_cache=True)
                 last = out.logits[:, -1]
                 cache = getattr(out, self.cache_argument)
-                rows = [(g_index, i) for g_index, group in enumerate(batch) for i in group]
-                owner = torch.tensor([g_index for g_index, _ in rows], device=self.device)
-                feeds = [list(requests[i].continuation[:-1]) for _, i in rows]
-                width = max(map(len, feeds))
-                if width == 0:
-                    for g_index, i in rows:
-                        results[i] = _logprob(last[g_index:g_index + 1], requests[i].continuation)
-                    progress.done([i for _, i in rows])
-                    continue
-                cache.batch_select_indices(owner)
-                feed_ids = torch.full((len(rows), width), self.pad_token, dtype=torch.long)
-                feed_mask = torch.zeros((len(rows), width), dtype=torch.long)
-                for r, feed in enumerate(feeds):
-                    feed_ids[r, :len(feed)] = torch.tensor(feed, dtype=torch.long)
-                    feed_mask[r, :len(feed)] = 1
-                lengths = torch.tensor([len(contexts[g]) for g, _ in rows])
-                # padding past a row's end may run beyond the position table; it is masked and never scored
-                feed_positions = (lengths[:, None] + torch.arange(width)[None, :]).clamp(max=self.max_length - 1)
-                logits = self.model(input_ids=feed_ids.to(self.device),
-                                    attention_mask=torch.cat([context_mask[owner], feed_mask.to(self.device)], 1),
-                                    position_ids=feed_positions.to(self.device), use_cache=True,
-                                    **{self.cache_argument: cache}).logits
-                for r, (g_index, i) in enumerate(rows):
-                    continuation = requests[i].continuation
-                    scored = torch.cat([last[g_index:g_index + 1], logits[r, :len(continuation) - 1]])
-                    results[i] = _logprob(scored, continuation)
-            progress.done([i for _, i in rows])
+                for number, sub in enumerate(subs):
+                    own = cache if number == len(subs) - 1 else copy.deepcopy(cache)
+                    logits = self._continue(own, context_mask, [len(c) for c in contexts], requests, sub)
+                    for r, (g, i) in enumerate(sub):
+                        continuation = requests[i].continuation
+                        scored = last[g:g + 1] if logits is None else torch.cat(
+                            [last[g:g + 1], logits[r, :len(continuation) - 1]])
+                        results[i] = _logprob(scored, continuation)
+                    progress.done([i for _, i in sub])
+
+    def _continue(self, cache, context_mask, context_lengths: list[int], requests, rows) -> torch.Tensor | None:
+        """Logits after each continuation token but the last, on the cached contexts (None: all are one token)."""
+        feeds = [list(requests[i].continuation[:-1]) for _, i in rows]
+        width = max(map(len, feeds))
+        if width == 0:
+            return None
+        owner = torch.tensor([g for g, _ in rows], device=self.device)
+        cache.batch_select_indices(owner)
+        feed_ids = torch.full((len(rows), width), self.pad_token, dtype=torch.long)
+        feed_mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for r, feed in enumerate(feeds):
+            feed_ids[r, :len(feed)] = torch.tensor(feed, dtype=torch.long)
+            feed_mask[r, :len(feed)] = 1
+        lengths = torch.tensor([context_lengths[g] for g, _ in rows])
+        # padding past a row's end may run beyond the position table; it is masked and never scored
+        positions = (lengths[:, None] + torch.arange(width)[None, :]).clamp(max=self.max_length - 1)
+        return self.model(input_ids=feed_ids.to(self.device),
+                          attention_mask=torch.cat([context_mask[owner], feed_mask.to(self.device)], 1),
+                          position_ids=positions.to(self.device), use_cache=True,
+                          **{self.cache_argument: cache}).logits
 
 
 def _logprob(logits: torch.Tensor, targets: tuple[int, ...]) -> tuple[float, bool]:
