@@ -2,8 +2,10 @@
 handlers here, once. The server, the ``aicommons worker`` command and the tests all call
 ``configure_hub``, so a job queued by one process can be run by any other."""
 
+from aicommons import xet
 from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
+    xet.register(hub)
     return hub

@@ -24,6 +24,9 @@ def create_app(hub: Hub) -> FastAPI:
                   description="A self-hostable hub for open AI models and datasets.")
     app.state.hub = hub
     install_error_handlers(app)
+    from aicommons.api.xet import include_xet  # its routes import hub_of from this module
+
+    include_xet(app)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:

@@ -1,0 +1,11 @@
+"""Xet over HTTP: the token routes of the Hub API and the CAS service the hub serves itself."""
+
+from fastapi import FastAPI
+
+from aicommons.api.xet import cas, tokens
+
+
+def include_xet(app: FastAPI) -> None:
+    app.include_router(tokens.router)
+    app.include_router(cas.router)
+    app.include_router(cas.telemetry_router)
