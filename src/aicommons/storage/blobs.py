@@ -170,6 +170,11 @@ class _SourceReader(io.RawIOBase):
     def tell(self) -> int:
         return self.pos
 
+    def readall(self) -> bytes:
+        data = b"".join(self.source.iter_range(self.sha256, self.pos, self.size - 1)) if self.pos < self.size else b""
+        self.pos += len(data)
+        return data
+
     def readinto(self, buffer) -> int:
         end = min(self.pos + len(buffer), self.size)
         if end <= self.pos:

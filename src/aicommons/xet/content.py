@@ -49,35 +49,45 @@ class FilePlan:
     terms: tuple[TermPlan, ...]
 
 
-class XorbIndexCache:
-    """Stored xorbs never change, so their indexes are cached for the life of the process."""
-
-    def __init__(self, capacity: int = 512):
+class _LRU:
+    def __init__(self, capacity: int):
         self.capacity = capacity
-        self._items: OrderedDict[str, xorb_format.XorbIndex] = OrderedDict()
+        self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, xorb_hash: str) -> xorb_format.XorbIndex | None:
+    def get(self, key):
         with self._lock:
-            if xorb_hash in self._items:
-                self._items.move_to_end(xorb_hash)
-                return self._items[xorb_hash]
-        row = session.get(XetXorb, xorb_hash)
-        if row is None:
-            return None
-        index = xorb_format.XorbIndex.unpack(row.chunk_index, row.stored_size)
-        self.put(xorb_hash, index)
-        return index
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
 
-    def put(self, xorb_hash: str, index: xorb_format.XorbIndex) -> None:
+    def put(self, key, value) -> None:
         with self._lock:
-            self._items[xorb_hash] = index
+            self._items[key] = value
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
 
-    def forget(self, xorb_hash: str) -> None:
+    def clear(self) -> None:
         with self._lock:
-            self._items.pop(xorb_hash, None)
+            self._items.clear()
+
+
+class XorbIndexCache(_LRU):
+    """Stored xorbs never change, so their indexes are cached for the life of the process."""
+
+    def __init__(self, capacity: int = 512):
+        super().__init__(capacity)
+
+    def load(self, session: Session, xorb_hash: str) -> xorb_format.XorbIndex | None:
+        index = self.get(xorb_hash)
+        if index is None:
+            row = session.get(XetXorb, xorb_hash)
+            if row is None:
+                return None
+            index = xorb_format.XorbIndex.unpack(row.chunk_index, row.stored_size)
+            self.put(xorb_hash, index)
+        return index
 
 
 class XetContent:
@@ -87,11 +97,12 @@ class XetContent:
         self.db = db
         self.objects = objects
         self.indexes = XorbIndexCache()
+        self._plans = _LRU(256)  # by sha256: a reader of one blob asks for many ranges of it
 
     def plan(self, session: Session, row: XetFile) -> FilePlan:
         terms = []
         for xorb_hash, start, end, _unpacked in row.terms:
-            index = self.indexes.get(session, xorb_hash)
+            index = self.indexes.load(session, xorb_hash)
             if index is None:
                 raise LookupError(f"xorb {xorb_hash} of file {row.file_hash} is missing")
             terms.append(TermPlan(xorb_hash, index, start, end))
@@ -115,27 +126,25 @@ class XetContent:
                 break
 
     def _iter_term(self, term: TermPlan, offset: int, start: int, end: int) -> Iterator[bytes]:
-        lengths = term.index.lengths
+        index = term.index
         first = term.start
-        while offset + lengths[first] <= start:  # skip whole chunks before the range
-            offset += lengths[first]
+        while offset + index.lengths[first] <= start:  # skip whole chunks before the range
+            offset += index.lengths[first]
             first += 1
         while first < term.end and offset <= end:
+            # read a window of consecutive records, stopping at the last chunk the range needs
             last = first + 1
-            window = term.index.record_end(first) - term.index.offsets[first]
-            while last < term.end and window < READ_WINDOW:
-                window += term.index.record_end(last) - term.index.offsets[last]
+            reach = offset + index.lengths[first]
+            while last < term.end and reach <= end and index.offsets[last] - index.offsets[first] < READ_WINDOW:
+                reach += index.lengths[last]
                 last += 1
-            byte_start, byte_end = term.index.byte_span(first, last)
+            byte_start, byte_end = index.byte_span(first, last)
             body = b"".join(self.objects.iter_range(xorb_key(term.xorb), byte_start, byte_end))
             for data in xorb_format.iter_chunks(body):
                 piece_start = max(start - offset, 0)
                 piece_end = min(end - offset + 1, len(data))
-                if piece_start < piece_end:
-                    yield data[piece_start:piece_end] if (piece_start, piece_end) != (0, len(data)) else data
+                yield data if (piece_start, piece_end) == (0, len(data)) else data[piece_start:piece_end]
                 offset += len(data)
-                if offset > end:
-                    return
             first = last
 
     # BlobStore source: blobs uploaded through Xet have no object under their sha256
@@ -145,7 +154,10 @@ class XetContent:
             return session.scalar(select(XetFile.size).where(XetFile.sha256 == sha256).limit(1))
 
     def iter_range(self, sha256: str, start: int, end: int) -> Iterator[bytes]:
-        plan = self.plan_for_sha256(sha256)
+        plan = self._plans.get(sha256)
         if plan is None:
-            raise FileNotFoundError(f"no Xet file has sha256 {sha256}")
+            plan = self.plan_for_sha256(sha256)
+            if plan is None:
+                raise FileNotFoundError(f"no Xet file has sha256 {sha256}")
+            self._plans.put(sha256, plan)
         return self.iter_file(plan, start, end)

@@ -123,7 +123,7 @@ class XetService:
         nodes: list[hashing.Node] = []
         for position, (term, proof) in enumerate(zip(block.terms, block.verification)):
             xorb_hash = hashing.to_hex(term.xorb)
-            index = self.content.indexes.get(session, xorb_hash)
+            index = self.content.indexes.load(session, xorb_hash)
             if index is None:
                 raise InvalidInput("shard", f"{where} term {position} names xorb {xorb_hash}, which was never "
                                             "uploaded; upload xorbs before the shard")
@@ -228,7 +228,7 @@ class XetService:
                                                - {hit.xorb_hash})
             answer = []
             for xorb_hash in related[:DEDUP_ANSWER_MAX_XORBS]:
-                index = self.content.indexes.get(session, xorb_hash)
+                index = self.content.indexes.load(session, xorb_hash)
                 answer.append(shard_format.DedupXorb(hashing.from_hex(xorb_hash),
                                                      tuple(zip(index.hashes, index.lengths)), index.stored_size))
         self._touch_xorbs([hashing.to_hex(entry.xorb) for entry in answer])
