@@ -246,7 +246,7 @@ def _verify_xorb_file(path: Path, xorb_hash: str) -> xorb_format.XorbIndex:
         if size == 0:
             raise xorb_format.XorbFormatError("xorb holds no chunks")
         with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as body:
-            return xorb_format.verify_xorb(memoryview(body), xorb_hash)
+            return xorb_format.verify_xorb(body, xorb_hash)  # mmap slices are copies, so it closes cleanly
     except xorb_format.XorbFormatError as error:
         path.unlink(missing_ok=True)
         raise InvalidInput("xorb", str(error)) from None

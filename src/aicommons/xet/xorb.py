@@ -8,6 +8,7 @@ where each chunk starts, so it can hand out exact byte ranges and decode them ag
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass
 from typing import Iterator
@@ -139,7 +140,7 @@ def iter_chunks(body: bytes | memoryview, pos: int = 0, end: int | None = None) 
         pos = start + compressed
 
 
-def verify_xorb(body: bytes | memoryview, expected_hex: str) -> XorbIndex:
+def verify_xorb(body: bytes | mmap.mmap, expected_hex: str) -> XorbIndex:
     """Parse an uploaded footerless xorb, recompute every chunk hash and the xorb hash, and return its index.
 
     Raises XorbFormatError naming the first problem; the caller stores nothing in that case.
