@@ -99,6 +99,11 @@ class XetContent:
         self.indexes = XorbIndexCache()
         self._plans = _LRU(256)  # by sha256: a reader of one blob asks for many ranges of it
 
+    def forget_cached(self) -> None:
+        """Drop cached plans and indexes (after gc removed some of what they describe)."""
+        self.indexes.clear()
+        self._plans.clear()
+
     def plan(self, session: Session, row: XetFile) -> FilePlan:
         terms = []
         for xorb_hash, start, end, _unpacked in row.terms:
