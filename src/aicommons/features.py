@@ -7,5 +7,9 @@ from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
+    from aicommons import cards, index
+
+    cards.install(hub)
+    index.install(hub)
     xet.register(hub)
     return hub
