@@ -78,16 +78,11 @@ def _bad_shards(first, second):
     yield "one good one bad", build_shard([good, file_block([FileTerm(second, 0, 2)], file_hash=zero)]), "file 1"
 
 
-CASES = ["xorb never uploaded", "verification hash", "file hash", "unpacked bytes", "sha256 claim", "chunk range",
-         "no verification", "truncated", "trailing bytes", "wrong tag", "footer", "one good one bad"]
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_bad_shards_are_rejected_and_register_nothing(hub, writer, stored, model, case):
-    label, body, message = next(c for c in _bad_shards(*stored) if c[0] == case)
-    answer = writer.post_shard(body)
-    assert answer.status_code == 400, answer.text
-    assert message in answer.json()["error"]
+def test_bad_shards_are_rejected_and_register_nothing(hub, writer, stored, model):
+    for label, body, message in _bad_shards(*stored):
+        answer = writer.post_shard(body)
+        assert answer.status_code == 400, (label, answer.text)
+        assert message in answer.json()["error"], label
     assert _files(hub) == 0
     with hub.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Blob).where(Blob.git_oid.is_(None))) == 0

@@ -65,11 +65,11 @@ def _bad_xorbs():
     yield "not hex", "zz" * 32, good.body, "hex"
 
 
-@pytest.mark.parametrize("label,path_hash,body,message", [pytest.param(*case, id=case[0]) for case in _bad_xorbs()])
-def test_bad_xorbs_are_rejected_and_nothing_is_stored(hub, writer, label, path_hash, body, message):
-    answer = writer.post_xorb(path_hash, body)
-    assert answer.status_code == 400, (label, answer.status_code, answer.text)
-    assert message in answer.json()["error"]
+def test_bad_xorbs_are_rejected_and_nothing_is_stored(hub, writer):
+    for label, path_hash, body, message in _bad_xorbs():
+        answer = writer.post_xorb(path_hash, body)
+        assert answer.status_code == 400, (label, answer.status_code, answer.text)
+        assert message in answer.json()["error"], label
     assert _stored(hub) == 0
     assert list(hub.blobs.objects.keys("xorbs/")) == []
 
