@@ -7,7 +7,7 @@ import pytest
 from aicommons.accounts.principal import ANONYMOUS
 from aicommons.index.search import search_repos
 from aicommons.lineage.graph import lineage_graph
-from lineage_models import card, finetune, gpt2_files, push
+from tests.lineage.lineage_models import card, finetune, gpt2_files, push
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from aicommons.accounts.principal import ANONYMOUS
 from aicommons.lineage import lineage_parents
 from aicommons.lineage.graph import lineage_graph
-from lineage_models import (card, finetune, gguf_file, gpt2_files, lora_adapter, merge, push,
+from tests.lineage.lineage_models import (card, finetune, gguf_file, gpt2_files, lora_adapter, merge, push,
                             with_quantization_config)
 
 

@@ -5,7 +5,7 @@ from safetensors.torch import load, save
 
 from aicommons.accounts.principal import ANONYMOUS
 from aicommons.lineage.graph import lineage_graph
-from lineage_models import card, finetune, gpt2_files, lora_adapter, merge, push
+from tests.lineage.lineage_models import card, finetune, gpt2_files, lora_adapter, merge, push
 
 
 @pytest.fixture

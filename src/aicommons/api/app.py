@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from aicommons import __version__
 from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
-from aicommons.api.native import lineage as lineage_routes
+from aicommons.api.limits import HeaderSizeLimit
 from aicommons.hub import Hub
 
 
@@ -25,11 +25,7 @@ def create_app(hub: Hub) -> FastAPI:
                   description="A self-hostable hub for open AI models and datasets.")
     app.state.hub = hub
     install_error_handlers(app)
-    # before the Hub protocol routes: their /api/models/{repo_id:path} would swallow .../lineage
-    app.include_router(lineage_routes.router)
-    from aicommons.api.xet import include_xet  # its routes import hub_of from this module
-
-    include_xet(app)
+    app.add_middleware(HeaderSizeLimit)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:
@@ -38,9 +34,16 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
-    from aicommons.api.native import licenses
+    # late imports: the routers import hub_of and principal_of from this module
+    from aicommons.api.hf import install as install_hf_protocol
+    from aicommons.api.native import licenses, lineage
+    from aicommons.api.xet import include_xet
 
+    # native routes first: the Hub protocol's /api/models/{repo_id:path} would swallow .../lineage
+    app.include_router(lineage.router)
     app.include_router(licenses.router)
+    include_xet(app)  # also before it: .../xet-read-token and friends
+    install_hf_protocol(app)
     return app
 
 

@@ -128,6 +128,9 @@ class BlobStore:
         path = self.objects.local_path(blob_key(sha256))
         return path if path is not None and path.is_file() else None
 
+    def download_url(self, sha256: str, expires_in: int) -> str | None:
+        return self.objects.download_url(blob_key(sha256), expires_in)
+
     def delete(self, sha256: str) -> None:
         self.objects.delete(blob_key(sha256))
 
