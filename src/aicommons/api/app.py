@@ -10,6 +10,7 @@ from aicommons import __version__
 from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
 from aicommons.api.native import lineage as lineage_routes
+from aicommons.api.limits import HeaderSizeLimit
 from aicommons.hub import Hub
 
 
@@ -30,6 +31,7 @@ def create_app(hub: Hub) -> FastAPI:
     from aicommons.api.xet import include_xet  # its routes import hub_of from this module
 
     include_xet(app)
+    app.add_middleware(HeaderSizeLimit)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:
@@ -41,6 +43,9 @@ def create_app(hub: Hub) -> FastAPI:
     from aicommons.api.native import licenses
 
     app.include_router(licenses.router)
+    from aicommons.api.hf import install as install_hf_protocol  # its routers import hub_of from here
+
+    install_hf_protocol(app)
     return app
 
 

@@ -128,6 +128,12 @@ class BlobStore:
         path = self.objects.local_path(blob_key(sha256))
         return path if path is not None and path.is_file() else None
 
+    def download_url(self, sha256: str, expires_in: int) -> str | None:
+        key = blob_key(sha256)
+        if self.sources and not self.objects.exists(key):
+            return None  # reassembled by a source on each read: no object to send the client to
+        return self.objects.download_url(key, expires_in)
+
     def delete(self, sha256: str) -> None:
         self.objects.delete(blob_key(sha256))
 
