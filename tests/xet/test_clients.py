@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from huggingface_hub import HfApi, constants, hf_hub_download, snapshot_download
+from huggingface_hub import CommitOperationCopy, HfApi, constants, hf_hub_download, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.utils._xet import abort_xet_session
 from sqlalchemy import func, select
@@ -181,6 +181,24 @@ def test_pull_requests_private_repos_and_other_users(api, hub, server, alice, bo
     with pytest.raises(HfHubHTTPError) as refused:
         bob_api.upload_file(path_or_fileobj=os.urandom(100_000), path_in_repo="x.bin", repo_id="alice/public")
     assert refused.value.response.status_code == 403
+
+
+def test_cross_repo_copies_reuse_xet_files(api, hub, server, alice, bob, tmp_path):
+    api.create_repo("alice/model")
+    weights = os.urandom(800_000)
+    api.upload_file(path_or_fileobj=weights, path_in_repo="model.bin", repo_id="alice/model")
+    api.create_repo("alice/copy")
+    api.create_commit("alice/copy", [CommitOperationCopy("model.bin", "weights/model.bin", src_repo_id="alice/model", src_repo_type="model")],
+                      commit_message="copy the weights")
+    got = hf_hub_download("alice/copy", "weights/model.bin", endpoint=server.url, token=alice.token,
+                          cache_dir=tmp_path / "cache")
+    assert Path(got).read_bytes() == weights
+    bob_api = HfApi(endpoint=server.url, token=bob.token)
+    bob_api.create_repo("bob/mine")
+    api.update_repo_settings("alice/model", private=True)
+    with pytest.raises(RepositoryNotFoundError):  # a private source stays invisible
+        bob_api.create_commit("bob/mine", [CommitOperationCopy("model.bin", "m.bin", src_repo_id="alice/model", src_repo_type="model")],
+                              commit_message="take it")
 
 
 def _run(script: str, server, user, tmp_path: Path, *args: str, disable_xet: bool) -> dict:
