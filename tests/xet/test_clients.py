@@ -116,6 +116,21 @@ def test_default_client_uploads_and_downloads_through_xet(api, hub, server, alic
     assert part.status_code == 206 and part.content == weights[1_000_000:2_000_000]
 
 
+@pytest.mark.slow
+def test_a_file_of_several_xorbs_downloads_in_range_windows(api, hub, server, alice, seen, monkeypatch, tmp_path):
+    api.create_repo("alice/big")
+    data = os.urandom(70 * 1024 * 1024)  # more than one 64 MiB xorb
+    api.upload_file(path_or_fileobj=data, path_in_repo="big.bin", repo_id="alice/big")
+    with hub.db.read() as session:
+        assert len(session.scalars(select(XetFile)).one().terms) >= 2
+    monkeypatch.setenv("HF_XET_RECONSTRUCTION_MIN_RECONSTRUCTION_FETCH_SIZE", "8mb")
+    monkeypatch.setenv("HF_XET_RECONSTRUCTION_MAX_RECONSTRUCTION_FETCH_SIZE", "16mb")
+    abort_xet_session()  # the session reads its configuration when it starts
+    got = hf_hub_download("alice/big", "big.bin", endpoint=server.url, token=alice.token, cache_dir=tmp_path / "c")
+    assert hashlib.sha256(Path(got).read_bytes()).digest() == hashlib.sha256(data).digest()
+    assert len(seen["reconstruction"]) > 2  # fetched window by window
+
+
 def test_a_new_version_costs_only_the_changed_bytes(api, hub):
     api.create_repo("alice/model")
     weights = np.frombuffer(_weights(1, 4_000_000), dtype="float32").copy()  # 16 MB
