@@ -15,7 +15,7 @@ from aicommons.repos.names import RepoType
 from aicommons.storage.tables import Account, ApiToken
 from aicommons.xet import hashing, tokens, xorb
 from builders import FileTerm, build_shard, build_xorb, file_block, file_hash_of, split
-from conftest import Cas, cas_for, xet_token
+from cas_client import Cas, cas_for, xet_token
 
 
 @pytest.fixture

@@ -129,7 +129,10 @@ class BlobStore:
         return path if path is not None and path.is_file() else None
 
     def download_url(self, sha256: str, expires_in: int) -> str | None:
-        return self.objects.download_url(blob_key(sha256), expires_in)
+        key = blob_key(sha256)
+        if self.sources and not self.objects.exists(key):
+            return None  # reassembled by a source on each read: no object to send the client to
+        return self.objects.download_url(key, expires_in)
 
     def delete(self, sha256: str) -> None:
         self.objects.delete(blob_key(sha256))

@@ -21,6 +21,8 @@ from aicommons.xet.tables import XetFile, XetXorb
 
 # stored bytes fetched per read: large enough to amortise a round trip to S3, small enough to bound memory
 READ_WINDOW = 8 * 1024 * 1024
+# chunks are ~64 KiB; handing them on one by one would cost a thread hop each when streamed over HTTP
+YIELD_BYTES = 1024 * 1024
 
 
 def xorb_key(xorb_hash: str) -> str:
@@ -119,8 +121,18 @@ class XetContent:
             return self.plan(session, row) if row is not None else None
 
     def iter_file(self, plan: FilePlan, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        """Bytes ``start`` to ``end`` (inclusive) of the file, decoded chunk by chunk."""
+        """Bytes ``start`` to ``end`` (inclusive) of the file, in pieces of about YIELD_BYTES."""
         end = plan.size - 1 if end is None else min(end, plan.size - 1)
+        pending = bytearray()
+        for piece in self._iter_chunks(plan, start, end):
+            pending += piece
+            if len(pending) >= YIELD_BYTES:
+                yield bytes(pending)
+                pending.clear()
+        if pending:
+            yield bytes(pending)
+
+    def _iter_chunks(self, plan: FilePlan, start: int, end: int) -> Iterator[bytes]:
         offset = 0
         for term in plan.terms:
             term_end = offset + term.size
@@ -145,7 +157,7 @@ class XetContent:
                 last += 1
             byte_start, byte_end = index.byte_span(first, last)
             body = b"".join(self.objects.iter_range(xorb_key(term.xorb), byte_start, byte_end))
-            for data in xorb_format.iter_chunks(body):
+            for data in xorb_format.iter_chunks(body, verified=True):
                 piece_start = max(start - offset, 0)
                 piece_end = min(end - offset + 1, len(data))
                 yield data if (piece_start, piece_end) == (0, len(data)) else data[piece_start:piece_end]

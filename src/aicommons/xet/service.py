@@ -223,9 +223,13 @@ class XetService:
                                   .where(XetDedupChunk.chunk_hash == chunk_hash).limit(1)).first()
             if hit is None:
                 return None
-            siblings = select(XetFileXorb.xorb_hash).where(XetFileXorb.file_hash == hit.file_hash)
-            related = [hit.xorb_hash] + sorted(set(session.scalars(siblings.limit(DEDUP_ANSWER_MAX_XORBS)))
-                                               - {hit.xorb_hash})
+            # the other xorbs of the files (newest first) that use this one: a new version of a file is
+            # most likely made of the chunks of its previous versions
+            files = held.where(XetFileXorb.xorb_hash == hit.xorb_hash).subquery()
+            siblings = (select(XetFileXorb.xorb_hash).join(XetFile, XetFile.file_hash == XetFileXorb.file_hash)
+                        .where(XetFileXorb.file_hash.in_(select(files.c.file_hash)))
+                        .order_by(XetFile.created_at.desc()))
+            related = list(dict.fromkeys([hit.xorb_hash, *session.scalars(siblings)]))
             answer = []
             for xorb_hash in related[:DEDUP_ANSWER_MAX_XORBS]:
                 index = self.content.indexes.load(session, xorb_hash)

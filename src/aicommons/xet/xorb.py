@@ -96,11 +96,13 @@ def read_record_header(body: bytes | memoryview, pos: int) -> tuple[int, int, in
     return scheme, compressed, unpacked
 
 
-def decode_chunk(scheme: int, payload: bytes | memoryview, unpacked: int) -> bytes:
-    """The chunk's original bytes; XorbFormatError when they do not decode to exactly ``unpacked`` bytes."""
+def decode_chunk(scheme: int, payload: bytes | memoryview, unpacked: int, verified: bool = False) -> bytes | memoryview:
+    """The chunk's original bytes; XorbFormatError when they do not decode to exactly ``unpacked`` bytes.
+
+    ``verified`` chunks come from a stored xorb that was checked on upload, so they skip the bounded decoder."""
     if scheme == SCHEME_NONE:
-        return bytes(payload)
-    data = _lz4_frame(payload, unpacked)
+        return payload
+    data = lz4.frame.decompress(payload) if verified else _lz4_frame(payload, unpacked)
     return data if scheme == SCHEME_LZ4 else _ungroup4(data)
 
 
@@ -130,13 +132,14 @@ def _ungroup4(grouped: bytes) -> bytes:
     return out.tobytes()
 
 
-def iter_chunks(body: bytes | memoryview, pos: int = 0, end: int | None = None) -> Iterator[bytes]:
-    """Decode the chunk records in ``body[pos:end]`` in order."""
-    end = len(body) if end is None else end
-    while pos < end:
+def iter_chunks(body: bytes | memoryview, verified: bool = False) -> Iterator[bytes | memoryview]:
+    """Decode the chunk records of ``body`` in order (stored chunks come back as views into ``body``)."""
+    body = memoryview(body)
+    pos = 0
+    while pos < len(body):
         scheme, compressed, unpacked = read_record_header(body, pos)
         start = pos + HEADER_SIZE
-        yield decode_chunk(scheme, body[start:start + compressed], unpacked)
+        yield decode_chunk(scheme, body[start:start + compressed], unpacked, verified)
         pos = start + compressed
 
 
