@@ -5,12 +5,15 @@ hashes, so boundaries are the client's business."""
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import lz4.frame
 
-from aicommons.xet import hashing, shard, xorb
+from aicommons.xet import hashing, shard, tokens, xet_service, xorb
 
 
 def split(data: bytes, size: int = 64 * 1024) -> list[bytes]:
@@ -96,3 +99,16 @@ def build_shard(file_blocks: list[bytes], new_xorbs: list[BuiltXorb] = ()) -> by
             out += struct.pack("<32sII8x", hashing.chunk_hash(chunk), offset, len(chunk))
             offset += len(chunk)
     return out + shard.BOOKEND
+
+
+def upload(hub, repo, terms: list[FileTerm]) -> str:
+    """Upload a file through the Xet service as hf_xet would (new xorbs, then the shard); its sha256."""
+    service = xet_service(hub)
+    grant = tokens.XetGrant(repo.id, tokens.WRITE, None, None, 0)
+    for built in {id(t.xorb): t.xorb for t in terms}.values():
+        fd, name = tempfile.mkstemp(dir=hub.blobs.tmp_dir, prefix="upload-", suffix=".part")
+        os.write(fd, built.body)
+        os.close(fd)
+        service.store_xorb(grant, built.hex, Path(name))
+    service.register_shard(grant, build_shard([file_block(terms)]))
+    return hashlib.sha256(b"".join(t.data for t in terms)).hexdigest()

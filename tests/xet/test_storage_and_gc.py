@@ -3,12 +3,9 @@ needs once its grace period has passed."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import typer
@@ -25,23 +22,10 @@ from aicommons.storage.gc import collect_garbage
 from aicommons.storage.usage import storage_usage
 from aicommons.xet import tokens, xet_service
 from aicommons.xet.content import xorb_key
-from builders import FileTerm, build_shard, build_xorb, file_block, split
+from builders import FileTerm, build_shard, build_xorb, file_block, split, upload
 
 AUTHOR = Signature("alice", "alice@example.org")
 PAST = timedelta(seconds=-5)  # a grace period that has already passed for everything
-
-
-def _upload(hub, repo, terms) -> str:
-    """Upload a file through the Xet service as hf_xet would (new xorbs, then the shard); its sha256."""
-    service = xet_service(hub)
-    grant = tokens.XetGrant(repo.id, tokens.WRITE, None, None, 0)
-    for built in {id(t.xorb): t.xorb for t in terms}.values():
-        fd, name = tempfile.mkstemp(dir=hub.blobs.tmp_dir, prefix="upload-", suffix=".part")
-        os.write(fd, built.body)
-        os.close(fd)
-        service.store_xorb(grant, built.hex, Path(name))
-    service.register_shard(grant, build_shard([file_block(terms)]))
-    return hashlib.sha256(b"".join(t.data for t in terms)).hexdigest()
 
 
 @pytest.fixture
@@ -52,9 +36,9 @@ def versions(hub, alice):
     patch = build_xorb([os.urandom(64 * 1024)])
     v1 = [FileTerm(base, 0, 10)]
     v2 = [FileTerm(base, 0, 4), FileTerm(patch, 0, 1), FileTerm(base, 5, 10)]
-    sha1 = _upload(hub, repo, v1)
+    sha1 = upload(hub, repo, v1)
     commit(hub, repo, [AddBlob("model.bin", sha1, 640_000)], author=AUTHOR, message="v1")
-    sha2 = _upload(hub, repo, v2)
+    sha2 = upload(hub, repo, v2)
     commit(hub, repo, [AddBlob("model.bin", sha2, 640_000), AddFile("extra.bin", b"\0" * 1000, lfs=True)],
            author=AUTHOR, message="v2")
     return repo, base, patch, sha1, sha2
@@ -83,7 +67,7 @@ def test_gc_keeps_referenced_and_recent_content(hub, versions):
 def test_gc_waits_out_the_grace_periods_for_uploads_never_committed(hub, versions):
     repo, base, patch, _, _ = versions
     orphan = build_xorb([os.urandom(70_000)])
-    sha = _upload(hub, repo, [FileTerm(orphan, 0, 1), FileTerm(base, 0, 1)])
+    sha = upload(hub, repo, [FileTerm(orphan, 0, 1), FileTerm(base, 0, 1)])
     assert collect_garbage(hub).blobs == 0  # within the default grace: an upload whose commit is on its way
     report = collect_garbage(hub, PAST, timedelta(days=21))
     assert (report.blobs, report.xet_files, report.xorbs) == (1, 1, 0)  # the xorb outlives its file
@@ -101,7 +85,7 @@ def test_gc_waits_out_the_grace_periods_for_uploads_never_committed(hub, version
 def test_gc_reclaims_a_deleted_repo_but_not_what_another_repo_shares(hub, alice, versions):
     repo, base, patch, sha1, sha2 = versions
     fork = create_repo(hub, alice.principal(hub), RepoType.MODEL, "alice/fork")
-    _upload(hub, fork, [FileTerm(base, 0, 10)])
+    upload(hub, fork, [FileTerm(base, 0, 10)])
     commit(hub, fork, [AddBlob("model.bin", sha1)], author=AUTHOR, message="same weights")
     delete_repo(hub, repo)
     assert collect_garbage(hub, PAST, PAST, dry_run=True).xorbs == 1
