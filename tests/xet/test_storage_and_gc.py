@@ -8,10 +8,9 @@ import os
 from datetime import timedelta
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from aicommons.cli.storage import gc, storage
+from aicommons.cli.main import app
 from aicommons.errors import InvalidInput
 from aicommons.repos.commit import AddBlob, AddFile, commit
 from aicommons.repos.manage import create_repo, delete_repo
@@ -97,9 +96,6 @@ def test_gc_reclaims_a_deleted_repo_but_not_what_another_repo_shares(hub, alice,
 
 
 def test_cli_commands(hub, versions, tmp_path):
-    app = typer.Typer()
-    app.command("storage")(storage)
-    app.command("gc")(gc)
     runner = CliRunner()
     data_dir = str(hub.settings.data_dir)
     shown = runner.invoke(app, ["storage", "--json", "--data-dir", data_dir])
