@@ -8,6 +8,7 @@ from aicommons import __version__
 from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
 from aicommons.hub import Hub
+from aicommons.web import install as install_pages
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -23,6 +24,8 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
+    # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes
+    install_pages(app, hub)
     return app
 
 
