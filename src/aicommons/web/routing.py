@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 
 from aicommons import errors
 from aicommons.accounts.principal import Principal
-from aicommons.api.auth import principal_from_request
+from aicommons.api.auth import bearer_token, principal_from_request
 from aicommons.api.errors import STATUS
 from aicommons.web.session import CSRF_FIELD, SessionCodec
 from aicommons.web.templates import render
@@ -79,7 +79,7 @@ def _status_of(error: errors.HubError) -> int:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    if status == 401:
+    if status == 401 and bearer_token(request) is None:  # a browser: offer to sign in
         return sign_in_redirect(request)
     title = ERROR_TITLES.get(status, "That did not work")
     if status == 404:

@@ -29,9 +29,9 @@ def owners_of(principal: Principal) -> list[str]:
     return [principal.name, *orgs]
 
 
-def _form(request: Request, principal: Principal, status: int = 200, **values):
+def _form(request: Request, principal: Principal, status: int = 200, error: str | None = None, **values):
     return render(request, "new_repo.html", {"owners": owners_of(principal), "licenses": COMMON_LICENSES,
-                                             "values": values}, status=status)
+                                             "values": values, "error": error}, status=status)
 
 
 @router.get("/new")

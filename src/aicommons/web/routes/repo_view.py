@@ -11,6 +11,7 @@ from aicommons.errors import EntryNotFound
 from aicommons.repos import reading
 from aicommons.repos.names import RepoType
 from aicommons.repos.objects import FileEntry
+from aicommons.repos.revisions import DEFAULT_BRANCH
 from aicommons.web import urls
 from aicommons.web.card_meta import CARD_PATH
 from aicommons.web.card_render import render_card
@@ -146,8 +147,9 @@ def make_router(repo_type: RepoType) -> APIRouter:
         info = reading.commit_info(page.hub, page.repo, snap.commit_oid)
         parent = reading.snapshot(page.hub, page.repo, info.parents[0]).files if info.parents else {}
         changes = diff_files(page.hub, parent, snap.files)
+        # the tabs lead back to the default branch; "browse files at this commit" stays at the commit
         return render(request, "repo/commit.html", page.context(
-            "commits", snap.commit_oid, lambda r: urls.commits_url(kind, page.repo.repo_id, r),
+            "commits", DEFAULT_BRANCH, lambda r: urls.commits_url(kind, page.repo.repo_id, r),
             info=info, changes=changes,
             additions=sum(c.additions for c in changes), deletions=sum(c.deletions for c in changes),
         ))
