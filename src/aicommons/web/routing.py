@@ -84,7 +84,7 @@ def error_page(request: Request, status: int, message: str) -> Response:
     title = ERROR_TITLES.get(status, "That did not work")
     if status == 404:
         # the same words whether the thing is missing or private, so a 404 never leaks existence
-        message = "There is nothing here, or you may not see it. Check the address, or sign in."
+        message = "There is nothing here, or you may not see it. Check the address."
     return render(request, "error.html", {"status": status, "title": title, "message": message}, status=status)
 
 
