@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from aicommons.repos.names import RepoType
 from tests.web.conftest import browser_sign_in, make_repo, screenshot, seed_repos
 
 pytestmark = pytest.mark.browser
@@ -54,6 +55,7 @@ def unlabelled_controls(tab) -> list[str]:
         .map(el => el.outerHTML)""")
 
 
+@pytest.mark.slow
 def test_a_user_works_through_the_hub(page, server, alice):
     tab = page
     browser_sign_in(tab, alice)
@@ -129,6 +131,7 @@ def test_a_user_works_through_the_hub(page, server, alice):
     assert tab.get_by_role("link", name="Remove filter task: text-generation").is_visible()
     tab.get_by_label("Sort by").select_option("name")
     tab.wait_for_url(re.compile(r".*sort=name.*"))
+    assert unlabelled_controls(tab) == []
     screenshot(tab, "model-list")
 
     # a token: created with a role, shown once, revoked
@@ -138,7 +141,7 @@ def test_a_user_works_through_the_hub(page, server, alice):
     tab.get_by_label("Role").select_option("write")
     tab.get_by_role("button", name="Create token").click()
     token = tab.get_by_role("textbox", name="New token").input_value()
-    assert token.startswith("aic_")
+    assert token.startswith("aic_") and unlabelled_controls(tab) == []
     screenshot(tab, "tokens")
     tab.goto("/settings/tokens")
     assert token not in tab.content() and tab.get_by_role("cell", name="notebook", exact=True).is_visible()
@@ -157,12 +160,21 @@ def test_a_user_works_through_the_hub(page, server, alice):
 def test_a_private_repo_is_invisible_to_another_user(page, server, alice, bob):
     make_repo(server.hub, alice, "alice/secret-model", private=True, card=CARD)
     make_repo(server.hub, alice, "alice/open-model", card=CARD)
+    make_repo(server.hub, alice, "alice/wiki-sample", repo_type=RepoType.DATASET,
+              card="---\nlicense: cc-by-sa-4.0\ntask_categories: [text-generation]\nlanguage: [en, sw]\n"
+                   "size_categories: [n<1K]\n---\n# Wiki sample\n\nA few articles.\n",
+              files={"data/train.csv": b"title,text\nA,B\n"})
     browser_sign_in(page, bob)
-    assert page.locator(".hero-stats").get_by_role("link", name="1").is_visible()  # one model counted, not two
+    assert page.locator(".hero-stats").get_by_role("link", name="1 model", exact=True).is_visible()  # not 2
     page.goto("/models")
     assert page.locator(".repo-item").count() == 1 and "secret" not in page.locator(".results").inner_text()
     page.goto("/alice")
     assert "secret" not in page.locator("main").inner_text()
+    assert page.get_by_role("link", name="alice/wiki-sample").is_visible()
+    screenshot(page, "user-page")
+    page.get_by_role("link", name="alice/wiki-sample").click()
+    assert page.get_by_role("link", name="cc-by-sa-4.0").is_visible()
+    screenshot(page, "dataset-card")
     response = page.goto("/alice/secret-model")
     assert response.status == 404
     assert page.get_by_role("heading", name="Page not found").is_visible()

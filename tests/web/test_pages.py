@@ -192,3 +192,14 @@ def test_panels_plug_into_the_repo_page(client, tiny):
     assert 'data-panel="lineage"' in page.text and "&lt;b&gt;escaped&lt;/b&gt;" in page.text
     assert 'data-panel="try-it"' not in page.text and 'data-panel="broken"' not in page.text
     assert 'data-panel="lineage"' not in client.get("/alice/tiny").text
+
+
+def test_every_asset_comes_from_the_hub_itself(client):
+    page = client.get("/").text
+    assets = re.findall(r'<(?:link|script)[^>]+(?:href|src)="([^"]+)"', page)
+    assert len(assets) == 4 and all(url.startswith("/-/") for url in assets)  # no CDN: hubs often run offline
+    for url in assets:
+        response = client.get(url)
+        assert response.status_code == 200 and response.content
+        if "?v=" in url:
+            assert "immutable" in response.headers["cache-control"]

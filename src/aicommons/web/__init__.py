@@ -14,21 +14,31 @@ from starlette.exceptions import HTTPException
 
 from aicommons.hub import Hub
 from aicommons.web.highlight import stylesheet
+from aicommons.web.routes import router
 from aicommons.web.routing import SECURITY_HEADERS, error_page
 from aicommons.web.session import SessionCodec, WebSessionMiddleware
-from aicommons.web.templates import STATIC_DIR, STATIC_PREFIX
+from aicommons.web.templates import CODE_STYLES_PATH, STATIC_DIR, STATIC_PREFIX
+
+
+class VersionedStaticFiles(StaticFiles):
+    """Assets linked with a content hash (?v=...) never change under that address: cache them for a year."""
+
+    async def get_response(self, path: str, scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200 and b"v=" in scope.get("query_string", b""):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
 
 
 def install(app: FastAPI, hub: Hub) -> None:
-    from aicommons.web.routes import router
-
     app.state.web_codec = SessionCodec(hub.settings.secret_key)
-    app.add_middleware(WebSessionMiddleware, hub=hub)
-    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="web-static")
+    app.add_middleware(WebSessionMiddleware, hub=hub, skip_prefixes=(STATIC_PREFIX,))
+    app.mount(STATIC_PREFIX, VersionedStaticFiles(directory=STATIC_DIR), name="web-static")
 
-    @app.get("/-/pygments.css", include_in_schema=False)
-    def pygments_css() -> Response:
-        return Response(stylesheet(), media_type="text/css", headers={"Cache-Control": "public, max-age=86400"})
+    @app.get(CODE_STYLES_PATH, include_in_schema=False)
+    def code_styles() -> Response:
+        return Response(stylesheet(), media_type="text/css",
+                        headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
     app.include_router(router)
 

@@ -113,13 +113,14 @@ class WebSessionMiddleware:
     ``principal_from_request``).
     """
 
-    def __init__(self, app, hub: Hub):
+    def __init__(self, app, hub: Hub, skip_prefixes: tuple[str, ...] = ()):
         self.app = app
         self.hub = hub
         self.codec = SessionCodec(hub.settings.secret_key)
+        self.skip_prefixes = skip_prefixes  # public assets: no need to look the user up
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):
             return await self.app(scope, receive, send)
         headers = _headers(scope)
         session = self.codec.decode(_cookie(headers.get("cookie", "")))

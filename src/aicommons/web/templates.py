@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from aicommons import __version__
 from aicommons.web import urls
+from aicommons.web.highlight import stylesheet
 from aicommons.web.session import CSRF_FIELD, SessionCodec, WebSession, cookie_header
 
 HERE = Path(__file__).parent
@@ -44,6 +45,10 @@ _VERSIONS = _static_versions()
 def static_url(name: str) -> str:
     version = _VERSIONS.get(name)
     return f"{STATIC_PREFIX}/{name}" + (f"?v={version}" if version else "")
+
+
+CODE_STYLES_PATH = "/-/pygments.css"  # generated from Pygments' styles, so it follows the installed version
+CODE_STYLES_URL = f"{CODE_STYLES_PATH}?v={hashlib.sha256(stylesheet().encode()).hexdigest()[:10]}"
 
 
 def filesize(size: int | None) -> str:
@@ -89,7 +94,8 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(filesize=filesize, timeago=timeago, isodate=isodate)
-    env.globals.update(static_url=static_url, urls=urls, plural=plural, version=__version__)
+    env.globals.update(static_url=static_url, code_styles_url=CODE_STYLES_URL, urls=urls, plural=plural,
+                       version=__version__)
     return env
 
 
