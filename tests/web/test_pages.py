@@ -78,9 +78,10 @@ def test_upload_and_card_edit_commit_through_the_one_write_path(client, tiny, hu
     assert reading.read_text(hub, snap, "README.md") == "---\nlicense: apache-2.0\n---\n# Renamed\n"
     assert reading.commit_info(hub, tiny, snap.commit_oid).message == "Update README.md"
 
-    stale = post_form(client, "/alice/tiny/edit/main", "/alice/tiny/edit/main", {"content": "# lost?", "parent": parent})
+    edit_url = "/alice/tiny/edit/main"
+    stale = post_form(client, edit_url, edit_url, {"content": "# lost?", "parent": parent})
     assert stale.status_code == 409 and "while you were editing" in stale.text and "# lost?" in stale.text
-    broken = post_form(client, "/alice/tiny/edit/main", "/alice/tiny/edit/main", {"content": "---\na: [\n---\n"})
+    broken = post_form(client, edit_url, edit_url, {"content": "---\na: [\n---\n"})
     assert broken.status_code == 400 and "Invalid YAML" in broken.text
     assert reading.snapshot(hub, tiny, "main").commit_oid == snap.commit_oid  # nothing committed
 
@@ -104,7 +105,8 @@ def test_new_repo_settings_visibility_and_delete(client, alice, hub):
                                                    "visibility": "private", "license": "cc-by-4.0"})
     assert response.status_code == 303 and response.headers["location"] == "/datasets/acme/vision?notice=created"
     repo = manage.find_repo(hub, RepoType.DATASET, "acme/vision")
-    assert repo.private and "license: cc-by-4.0" in reading.read_text(hub, reading.snapshot(hub, repo, "main"), "README.md")
+    card = reading.read_text(hub, reading.snapshot(hub, repo, "main"), "README.md")
+    assert repo.private and "license: cc-by-4.0" in card
     again = post_form(client, "/new", "/new", {"owner": "acme", "name": "vision", "repo_type": "dataset"})
     assert again.status_code == 409 and "already created" in again.text
     bad = post_form(client, "/new", "/new", {"owner": "alice", "name": "no spaces please"})
@@ -150,7 +152,8 @@ def test_private_repos_are_invisible_to_outsiders_everywhere(client, hub, alice,
             response = client.get(url, follow_redirects=False)
             missing = client.get(url.replace("secret", "never-made"), follow_redirects=False)
             # exactly what a repo that does not exist gets: 404, or the sign-in redirect for settings
-            assert response.status_code == missing.status_code == (303 if url.endswith("settings") and not user else 404)
+            expected = 303 if url.endswith("settings") and not user else 404
+            assert response.status_code == missing.status_code == expected
             assert "secret" not in response.text.replace(url, "")
         for url in ("/", "/models", "/models?search=secret", "/alice", "/models?author=alice&license=mit"):
             assert "alice/</span>secret" not in client.get(url).text, url
@@ -167,7 +170,8 @@ def test_errors_are_friendly_pages_for_browsers_and_json_for_programs(client, al
     assert client.get("/no/such/thing/at/all").json() == {"detail": "Not Found"}
     assert client.get("/nobody/nothing").status_code == 404
     assert client.get("/nobody").status_code == 404
-    assert client.get("/settings/tokens", follow_redirects=False).headers["location"] == "/login?next=%2Fsettings%2Ftokens"
+    redirect = client.get("/settings/tokens", follow_redirects=False)
+    assert redirect.headers["location"] == "/login?next=%2Fsettings%2Ftokens"
     response = client.get("/models")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"

@@ -33,7 +33,9 @@ def ids(page) -> list[str]:
 
 
 def test_names_facets_and_sorting(hub, catalogue):
-    search = lambda **kw: search_repos(hub, ANONYMOUS, RepoQuery(RepoType.MODEL, **kw))
+    def search(**kw):
+        return search_repos(hub, ANONYMOUS, RepoQuery(RepoType.MODEL, **kw))
+
     assert sorted(ids(search(text="GPT"))) == ["alice/gpt-large", "alice/gpt-small"]
     assert ids(search(text="alice/gpt sma")) == ["alice/gpt-small"]  # every word must match
     assert ids(search(text="%")) == []  # LIKE wildcards are plain characters
@@ -84,6 +86,7 @@ def test_list_page_paginates_hundreds_of_repos(hub, alice, client):
     beyond = client.get("/models?p=99")
     assert beyond.status_code == 200 and "No results on this page." in beyond.text
     assert client.get("/models?p=zero").status_code == 400
-    assert client.get("/models?sort=downloads").text.index("bulk-0259") < client.get("/models?sort=downloads").text.index("bulk-0258")
+    popular = client.get("/models?sort=downloads").text
+    assert popular.index("bulk-0259") < popular.index("bulk-0258")
     sign_in(client, alice)
     assert 'class="total">261<' in client.get("/models").text  # alice sees her private repo counted

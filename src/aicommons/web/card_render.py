@@ -24,7 +24,8 @@ from aicommons.web.highlight import highlight_block
 URL_SCHEMES = {"http", "https", "mailto"}
 _TOKEN_CLASSES = {name for name in STANDARD_TYPES.values() if name}
 
-_markdown = MarkdownIt("commonmark", {"html": True, "highlight": lambda code, lang, _attrs: highlight_block(code, lang)})
+_markdown = MarkdownIt("commonmark", {"html": True,
+                                      "highlight": lambda code, lang, _attrs: highlight_block(code, lang)})
 _markdown.enable(["table", "strikethrough"])
 
 

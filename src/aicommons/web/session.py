@@ -132,14 +132,17 @@ class WebSessionMiddleware:
         state = scope.setdefault("state", {})
         state["web_session"] = session
         state["web_user"] = user
-        if user is not None and (scope["method"] in SAFE_METHODS or self.codec.csrf_ok(session, headers.get(CSRF_HEADER))):
+        checked = scope["method"] in SAFE_METHODS or self.codec.csrf_ok(session, headers.get(CSRF_HEADER))
+        if user is not None and checked:
             state["session_principal"] = user
         await self.app(scope, receive, send)
 
     def _principal(self, session: WebSession) -> Principal | None:
         with self.hub.db.read() as db:
             account = db.get(Account, session.user_id)
-            if account is None or account.kind != "user" or password_mark(account.password_hash) != session.password_mark:
+            if account is None or account.kind != "user":
+                return None
+            if password_mark(account.password_hash) != session.password_mark:
                 return None
             return principal_for_user(db, account)
 

@@ -67,7 +67,8 @@ def make_router(repo_type: RepoType) -> APIRouter:
             if len(chosen) > MAX_UPLOAD_FILES:
                 raise InvalidInput("files", f"Upload at most {MAX_UPLOAD_FILES} files at once.")
             operations = [_operation(page, f, folder) for f in chosen]
-            names = ", ".join(f.filename.rsplit("/", 1)[-1] for f in chosen[:3]) + (" and more" if len(chosen) > 3 else "")
+            names = ", ".join(f.filename.rsplit("/", 1)[-1] for f in chosen[:3])
+            names += " and more" if len(chosen) > 3 else ""
             commit(page.hub, page.repo, operations, author=signature_for(page.hub, principal),
                    message=_message(summary, description, f"Upload {names}"), revision=rev)
         except InvalidInput as error:
@@ -99,13 +100,15 @@ def make_router(repo_type: RepoType) -> APIRouter:
             if problems:
                 raise InvalidInput(problems[0].get("field", "card"), problems[0]["message"])
             commit(page.hub, page.repo, [AddFile(CARD_PATH, text.encode(), lfs=False)],
-                   author=signature_for(page.hub, principal), message=_message(summary, description, "Update README.md"),
+                   author=signature_for(page.hub, principal),
+                   message=_message(summary, description, "Update README.md"),
                    revision=rev, parent_commit=parent or None)
         except (InvalidInput, StaleParent) as error:
             message = error.message
             status = 400
             if isinstance(error, StaleParent):
-                message = "Someone committed to this branch while you were editing. Copy your text, reload, and apply it again."
+                message = ("Someone committed to this branch while you were editing. "
+                           "Copy your text, reload, and apply it again.")
                 status = 409
             return render(request, "repo/edit.html", page.context(
                 "card", rev, lambda r: urls.edit_card_url(kind, page.repo.repo_id, r),
