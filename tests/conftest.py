@@ -14,6 +14,7 @@ import uvicorn
 
 from aicommons.accounts.service import create_org, create_token, create_user, principal_for_user, set_member
 from aicommons.api.app import create_app
+from aicommons.features import configure_hub
 from aicommons.hub import Hub
 from aicommons.settings import Settings
 
@@ -23,7 +24,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 @pytest.fixture
 def hub(tmp_path: Path) -> Hub:
-    hub = Hub.open(Settings.from_env(tmp_path / "data"))
+    hub = configure_hub(Hub.open(Settings.from_env(tmp_path / "data")))
     yield hub
     hub.close()
 
@@ -104,3 +105,34 @@ def server(hub) -> LiveServer:
     live = LiveServer(hub).start()
     yield live
     live.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from services import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    from services import S3Server
+
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def scaled_hub(tmp_path, postgres, s3_server, monkeypatch, request):
+    """A hub on PostgreSQL and an S3 bucket: the distributed configuration."""
+    name = "t_" + request.node.name.lower().translate(str.maketrans("[]-.", "____"))[:50]
+    for key, value in s3_server.environment().items():
+        monkeypatch.setenv(key, value)
+    s3_server.create_bucket(name.replace("_", "-"))
+    hub = configure_hub(Hub.open(Settings.from_env(tmp_path / "data", database_url=postgres.create_database(name),
+                                                   storage_url=f"s3://{name.replace('_', '-')}/hub")))
+    yield hub
+    hub.close()

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from aicommons.jobs.queue import JobQueue
 from aicommons.settings import Settings
 from aicommons.storage.blobs import BlobStore
 from aicommons.storage.database import Database
@@ -44,6 +45,7 @@ class Hub:
         self.trees = TreeReader()
         self.post_commit_hooks: list[PostCommitHook] = []
         self.commit_checks: list[CommitCheck] = []
+        self.jobs = JobQueue(self)
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> "Hub":
@@ -64,4 +66,5 @@ class Hub:
                 log.exception("post-commit hook %s failed for %s@%s", hook.__name__, event.repo_id, event.commit_oid)
 
     def close(self) -> None:
+        self.jobs.stop_thread()
         self.db.dispose()

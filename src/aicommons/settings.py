@@ -18,6 +18,7 @@ class Settings:
     database_url: str
     storage_url: str
     public_url: str | None = None
+    jobs_mode: str = "thread"  # "thread": the server runs jobs itself; "external": `aicommons worker` does
     max_regular_file_bytes: int = 50 * 1024 * 1024
     max_file_bytes: int = 500 * 1024**3
     secret_key: bytes = field(default=b"", repr=False)
@@ -30,6 +31,7 @@ class Settings:
             database_url=os.environ.get("AICOMMONS_DATABASE_URL") or f"sqlite:///{root / 'hub.sqlite3'}",
             storage_url=os.environ.get("AICOMMONS_STORAGE_URL") or (root / "blobs").as_uri(),
             public_url=os.environ.get("AICOMMONS_PUBLIC_URL"),
+            jobs_mode=os.environ.get("AICOMMONS_JOBS", "thread"),
         )
         values.update(overrides)
         settings = cls(**values)

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from aicommons.cli import cards as cli_cards
 from aicommons.errors import HubError
 
 app = typer.Typer(help="AI Commons: a self-hostable hub for open AI models and datasets.", no_args_is_help=True,
@@ -19,6 +20,13 @@ tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(tokens_app, name="tokens")
+card_app = typer.Typer(help="Write and check model and dataset cards.", no_args_is_help=True)
+index_app = typer.Typer(help="The metadata index behind search and lineage.", no_args_is_help=True)
+app.add_typer(card_app, name="card")
+app.add_typer(index_app, name="index")
+card_app.command("init")(cli_cards.card_init)
+card_app.command("check")(cli_cards.card_check)
+index_app.command("rebuild")(cli_cards.index_rebuild)
 
 err = Console(stderr=True)
 DataDir = typer.Option(None, "--data-dir", envvar="AICOMMONS_DATA_DIR", help="Where the hub keeps its data.")
@@ -54,6 +62,34 @@ def serve(
     err.print(f"AI Commons serving on http://{host}:{port}")
     uvicorn.run("aicommons.server:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level="info", timeout_keep_alive=30)
+
+
+@app.command()
+def worker(data_dir: Optional[Path] = DataDir):
+    """Run background jobs (scans, evaluations, deliveries) taken from the shared database."""
+    from aicommons.features import configure_hub
+
+    hub = configure_hub(open_hub(data_dir))
+    err.print("AI Commons worker: waiting for jobs")
+    try:
+        hub.jobs.work_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def fsck(data_dir: Optional[Path] = DataDir):
+    """Re-hash every blob and check every commit, tree and ref; exits 1 when anything is corrupt."""
+    from aicommons.repos.fsck import fsck as run_fsck
+
+    hub = open_hub(data_dir)
+    with err.status("checking") as status:
+        report = run_fsck(hub, lambda message: status.update(f"checking {message}"))
+    for problem in report.problems:
+        err.print(f"[red]corrupt:[/red] {problem}")
+    err.print(f"{report.blobs_checked} blobs, {report.commits_checked} commits, {report.refs_checked} refs checked: "
+              + ("[green]no problems[/green]" if report.ok else f"[red]{len(report.problems)} problems[/red]"))
+    raise typer.Exit(0 if report.ok else 1)
 
 
 @users_app.command("create")
@@ -122,6 +158,24 @@ def tokens_create(user: str, role: str = typer.Option("write", help="read or wri
         fail(error.message)
     print(token)
 
+
+def _admin_subject_source(data_dir: Optional[Path]):
+    """The CLI runs on the data directory itself, so it sees every repo, as an admin would."""
+    from aicommons.accounts.principal import Principal
+    from aicommons.licenses.hub_source import subject_source
+
+    return subject_source(open_hub(data_dir), Principal(user_id=0, name="cli", is_admin=True))
+
+
+def _register_feature_commands() -> None:
+    from aicommons.cli.licenses import make_license_commands
+
+    license_cmd, bom_cmd = make_license_commands(_admin_subject_source)
+    app.command("license")(license_cmd)
+    app.command("bom")(bom_cmd)
+
+
+_register_feature_commands()
 
 if __name__ == "__main__":
     app()
