@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from aicommons.accounts.service import create_user, principal_for_user  # noqa: E402
 from aicommons.api.app import create_app  # noqa: E402
+from aicommons.features import configure_hub  # noqa: E402
 from aicommons.hub import Hub  # noqa: E402
 from aicommons.repos import manage  # noqa: E402
 from aicommons.repos.commit import AddFile, commit  # noqa: E402
@@ -85,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        hub = Hub.open(Settings.from_env(Path(tmp) / "data"))
+        hub = configure_hub(Hub.open(Settings.from_env(Path(tmp) / "data")))
         started = time.perf_counter()
         seed(hub, args.repos)
         print(f"seeded {args.repos} model repos in {time.perf_counter() - started:.1f} s")
@@ -95,7 +96,7 @@ def main() -> None:
             "home": "/",
             "model list (facets)": "/models",
             "model list, 2 filters": "/models?task=text-generation&license=mit",
-            "model list, name search": "/models?search=model-01",
+            "model list, text search": "/models?search=benchmark+model-01",
             "model list, page 10": "/models?sort=name&p=10",
             "dataset list": "/datasets",
             "user page": "/bench",

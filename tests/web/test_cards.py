@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aicommons.web.card_meta import CardMeta
 from aicommons.web.card_render import render_card, render_markdown
 from aicommons.web.highlight import highlight_file, looks_binary
 
@@ -48,16 +47,6 @@ def test_front_matter_is_data_and_a_broken_block_is_reported():
     assert "license:" not in card.html and "<h1>Hi</h1>" in card.html
     broken = render_card("---\nlicense: [unclosed\n---\nbody\n", "model", "a/b", "main")
     assert broken.metadata == {} and broken.metadata_error and "body" in broken.html
-
-
-def test_card_metadata_for_facets_reads_the_hub_conventions():
-    meta = CardMeta.from_front_matter({"pipeline_tag": "text-generation", "library_name": "transformers",
-                                       "language": "en", "license": ["mit", "mit"], "tags": ["a", 3, None],
-                                       "task_categories": ["translation"]})
-    assert meta.facet("task") == ("text-generation", "translation")
-    assert meta.facet("library") == ("transformers",) and meta.facet("language") == ("en",)
-    assert meta.facet("license") == ("mit",) and meta.tags == ("a", "3")
-    assert CardMeta.from_front_matter({"license": {"odd": "shape"}}).licenses == ()
 
 
 def test_code_is_highlighted_with_linkable_lines_and_fenced_blocks_too():

@@ -11,16 +11,17 @@ from aicommons.web.search import RepoQuery, search_repos
 from tests.web.conftest import make_repo, seed_repos, sign_in
 
 
-def card(**meta) -> str:
+def card(body: str = "# card\n", **meta) -> str:
     lines = "".join(f"{k}: {v}\n" for k, v in meta.items())
-    return f"---\n{lines}---\n# card\n"
+    return f"---\n{lines}---\n{body}"
 
 
 @pytest.fixture
 def catalogue(hub, alice, bob):
     make_repo(hub, alice, "alice/gpt-small", card=card(pipeline_tag="text-generation", license="mit",
                                                        library_name="transformers", language="[en, fr]"))
-    make_repo(hub, alice, "alice/gpt-large", card=card(pipeline_tag="text-generation", license="apache-2.0",
+    make_repo(hub, alice, "alice/gpt-large", card=card("# Large\n\nWrites poems about alpacas.\n",
+                                                       pipeline_tag="text-generation", license="apache-2.0",
                                                        library_name="transformers", language="en"))
     make_repo(hub, bob, "bob/classifier", card=card(pipeline_tag="text-classification", license="mit",
                                                     library_name="sklearn"))
@@ -29,7 +30,7 @@ def catalogue(hub, alice, bob):
 
 
 def ids(page) -> list[str]:
-    return [hit.repo.repo_id for hit in page.hits]
+    return [hit.repo_id for hit in page.hits]
 
 
 def test_names_facets_and_sorting(hub, catalogue):
@@ -39,6 +40,7 @@ def test_names_facets_and_sorting(hub, catalogue):
     assert sorted(ids(search(text="GPT"))) == ["alice/gpt-large", "alice/gpt-small"]
     assert ids(search(text="alice/gpt sma")) == ["alice/gpt-small"]  # every word must match
     assert ids(search(text="%")) == []  # LIKE wildcards are plain characters
+    assert ids(search(text="alpaca poems")) == ["alice/gpt-large"]  # the card's text is searched too
     assert ids(search(sort="name")) == ["alice/gpt-large", "alice/gpt-small", "bob/classifier"]
     assert ids(search(filters={"license": "mit"}, sort="name")) == ["alice/gpt-small", "bob/classifier"]
     assert ids(search(filters={"language": "fr"})) == ["alice/gpt-small"]

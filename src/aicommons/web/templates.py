@@ -12,6 +12,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from markupsafe import Markup
 
 from aicommons import __version__
+from aicommons.cards import vocabulary
 from aicommons.web import urls
 from aicommons.web.highlight import stylesheet
 from aicommons.web.session import CSRF_FIELD, SessionCodec, WebSession, cookie_header
@@ -85,6 +86,22 @@ def isodate(when: datetime | None) -> str:
     return when.isoformat(timespec="seconds")
 
 
+def parameters(count: int | None) -> str:
+    """A parameter count the way model names say it: 124M, 1.3B."""
+    if not count:
+        return ""
+    for limit, unit in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if count >= limit:
+            value = count / limit
+            return f"{value:.1f}{unit}".replace(".0", "") if value < 10 else f"{value:.0f}{unit}"
+    return str(count)
+
+
+def language_name(code: str) -> str:
+    known = vocabulary.language(code)
+    return known.name if known else code
+
+
 def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (words or word + 's')}"
 
@@ -93,7 +110,8 @@ def _environment() -> Environment:
     env = Environment(loader=ChoiceLoader([FileSystemLoader(HERE / "templates")]),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(filesize=filesize, timeago=timeago, isodate=isodate)
+    env.filters.update(filesize=filesize, timeago=timeago, isodate=isodate, parameters=parameters,
+                       language_name=language_name)
     env.globals.update(static_url=static_url, code_styles_url=CODE_STYLES_URL, urls=urls, plural=plural,
                        version=__version__)
     return env

@@ -30,7 +30,7 @@ def home(request: Request):
 def _list_page(request: Request, repo_type: RepoType):
     query = RepoQuery.from_params(repo_type, request.query_params, with_facets=True)
     result = search_repos(request.app.state.hub, viewer(request), query)
-    params = {"search": query.text, **query.filters, "sort": query.sort if query.sort != "updated" else None}
+    params = {"search": query.text, **query.filters, "sort": query.sort or None}
 
     def url_with(**changes) -> str:
         """This list's address with some parameters changed (None removes one); filters restart at page 1."""

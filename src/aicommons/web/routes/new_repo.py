@@ -6,6 +6,7 @@ import yaml
 from fastapi import APIRouter, Depends, Form, Request
 
 from aicommons.accounts.principal import ROLE_RANK, Principal
+from aicommons.cards import vocabulary
 from aicommons.errors import Conflict, Forbidden, InvalidInput
 from aicommons.repos import manage
 from aicommons.repos.commit import AddFile, commit
@@ -17,9 +18,6 @@ from aicommons.web.templates import render
 
 router = APIRouter(route_class=WebRoute)
 
-# Hub licence identifiers offered on the form; the licences area's data will supply the full list
-COMMON_LICENSES = ("apache-2.0", "mit", "bsd-3-clause", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0", "cc0-1.0",
-                   "gpl-3.0", "lgpl-3.0", "agpl-3.0", "mpl-2.0", "openrail", "other")
 
 
 def owners_of(principal: Principal) -> list[str]:
@@ -30,7 +28,7 @@ def owners_of(principal: Principal) -> list[str]:
 
 
 def _form(request: Request, principal: Principal, status: int = 200, error: str | None = None, **values):
-    return render(request, "new_repo.html", {"owners": owners_of(principal), "licenses": COMMON_LICENSES,
+    return render(request, "new_repo.html", {"owners": owners_of(principal), "licenses": vocabulary.hub_licenses(),
                                              "values": values, "error": error}, status=status)
 
 
@@ -48,7 +46,7 @@ def create(request: Request, principal: Principal = Depends(form_user), owner: s
     hub = request.app.state.hub
     try:
         kind = RepoType.parse(repo_type)
-        if license and license not in COMMON_LICENSES:
+        if license and license not in vocabulary.hub_licenses():
             raise InvalidInput("license", f"unknown licence {license!r}")
         repo_id = f"{owner}/{name.strip()}"
         repo = manage.create_repo(hub, principal, kind, repo_id, private=visibility == "private")

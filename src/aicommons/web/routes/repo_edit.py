@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
+from aicommons import cards
 from aicommons.accounts.principal import Principal
-from aicommons.cards.frontmatter import validate_card
+from aicommons.cards.commit_check import CARD_PATH
 from aicommons.errors import Forbidden, InvalidInput, StaleParent
 from aicommons.repos import reading
 from aicommons.repos.commit import AddBlob, AddFile, commit, grant_blob
 from aicommons.repos.lfs_rules import LFS_SIZE_THRESHOLD
 from aicommons.repos.names import RepoType
 from aicommons.web import urls
-from aicommons.web.card_meta import CARD_PATH
 from aicommons.web.repo_context import RepoPage, open_repo
 from aicommons.web.routing import WebRoute, form_user, see_other, signed_in
 from aicommons.web.signatures import signature_for
 from aicommons.web.templates import render
 
 MAX_UPLOAD_FILES = 100
+CARD_TEMPLATES = Path(cards.__file__).with_name("templates")
 
 
 def _writable(page: RepoPage, rev: str) -> None:
@@ -28,10 +31,10 @@ def _writable(page: RepoPage, rev: str) -> None:
         raise InvalidInput("revision", f"{rev} is not a branch: changes go to a branch")
 
 
-def card_template(repo: "RepoPage") -> str:
-    kind = "model" if repo.repo_type == RepoType.MODEL else "dataset"
-    return (f"---\nlicense: apache-2.0\ntags: []\n---\n\n# {repo.repo.name}\n\n"
-            f"Describe this {kind}: what it is for, how it was made, and its limits.\n")
+def card_template(page: RepoPage) -> str:
+    """The cards area's template for a new card, with the metadata fields the hub reads."""
+    text = (CARD_TEMPLATES / f"{page.repo_type}.md").read_text(encoding="utf-8")
+    return text.replace("{name}", page.repo.name).replace("{repo_id}", page.repo.repo_id)
 
 
 def _message(summary: str, description: str, default: str) -> str:
@@ -95,10 +98,7 @@ def make_router(repo_type: RepoType) -> APIRouter:
         page = open_repo(request, repo_type, namespace, name)
         _writable(page, rev)
         text = content.replace("\r\n", "\n")  # browsers send textarea lines with CRLF
-        try:
-            problems = validate_card(text, kind).errors
-            if problems:
-                raise InvalidInput(problems[0].get("field", "card"), problems[0]["message"])
+        try:  # the commit's checks reject a card with invalid metadata, naming what is wrong
             commit(page.hub, page.repo, [AddFile(CARD_PATH, text.encode(), lfs=False)],
                    author=signature_for(page.hub, principal),
                    message=_message(summary, description, "Update README.md"),

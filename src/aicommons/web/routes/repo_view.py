@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from aicommons.cards.commit_check import CARD_PATH
 from aicommons.errors import EntryNotFound
 from aicommons.repos import reading
 from aicommons.repos.names import RepoType
 from aicommons.repos.objects import FileEntry
 from aicommons.repos.revisions import DEFAULT_BRANCH
 from aicommons.web import urls
-from aicommons.web.card_meta import CARD_PATH
 from aicommons.web.card_render import render_card
 from aicommons.web.diffs import diff_files
 from aicommons.web.highlight import MAX_VIEW_BYTES, SNIFF_BYTES, highlight_file, language_name, looks_binary
