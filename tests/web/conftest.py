@@ -1,80 +1,23 @@
-"""Fixtures for the pages: an HTTP client on the app, sign-in helpers, cheap bulk repos, one shared browser."""
+"""Fixtures for the pages: an HTTP client on the app and one chromium shared by every browser test."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from aicommons.api.app import create_app
-from aicommons.repos import manage
-from aicommons.repos.commit import AddFile, commit
-from aicommons.repos.names import RepoType
-from aicommons.repos.objects import EMPTY_TREE_OID, Commit, Signature, utcnow
-from aicommons.storage.tables import Account, CommitRow, Ref, Repo
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-AUTHOR = Signature("Tester", "tester@example.org")
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
 
 
 @pytest.fixture
 def client(hub) -> TestClient:
     with TestClient(create_app(hub)) as test_client:
         yield test_client
-
-
-def sign_in(client: TestClient, user) -> TestClient:
-    form = client.get("/login")
-    response = client.post("/login", data={"username": user.name, "password": user.password,
-                                           "csrf_token": csrf_of(form.text), "next": "/"}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return client
-
-
-def post_form(client: TestClient, page_url: str, action: str, data: dict, **kwargs):
-    """Post a form the way a browser does: with the CSRF token from the page that shows it."""
-    token = csrf_of(client.get(page_url).text)
-    return client.post(action, data={"csrf_token": token, **data}, follow_redirects=False, **kwargs)
-
-
-def make_repo(hub, user, repo_id: str, *, repo_type=RepoType.MODEL, private=False, card: str | None = None,
-              files: dict[str, bytes] | None = None):
-    repo = manage.create_repo(hub, user.principal(hub), repo_type, repo_id, private=private)
-    operations = [AddFile(path, content) for path, content in (files or {}).items()]
-    if card is not None:
-        operations.append(AddFile("README.md", card.encode()))
-    if operations:
-        commit(hub, repo, operations, author=AUTHOR, message="Add files")
-    return repo
-
-
-def seed_repos(hub, owner: str, count: int, repo_type=RepoType.MODEL, prefix: str = "bulk") -> None:
-    """Many empty repos in one transaction (each with the root commit create_repo would make), for list tests."""
-    now = utcnow()
-    root = Commit(EMPTY_TREE_OID, (), AUTHOR, "initial commit", now)
-    with hub.db.write() as session:
-        account = session.scalar(select(Account).where(Account.name == owner))
-        for index in range(count):
-            repo = Repo(type=str(repo_type), namespace=owner, name=f"{prefix}-{index:04d}", owner_id=account.id,
-                        private=False, created_at=now, updated_at=now, downloads=index)
-            session.add(repo)
-            session.flush()
-            session.add(CommitRow(repo_id=repo.id, oid=root.oid, tree_oid=EMPTY_TREE_OID, parents=[],
-                                  author_name=AUTHOR.name, author_email=AUTHOR.email, message=root.message,
-                                  created_at=now))
-            session.add(Ref(repo_id=repo.id, name="refs/heads/main", commit_oid=root.oid))
 
 
 @pytest.fixture(scope="session")
@@ -95,16 +38,3 @@ def page(browser, server):
     tab = context.new_page()
     yield tab
     context.close()
-
-
-def screenshot(tab, name: str, full_page: bool = True) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
-
-
-def browser_sign_in(tab, user) -> None:
-    tab.goto("/login")
-    tab.get_by_label("User name").fill(user.name)
-    tab.get_by_label("Password").fill(user.password)
-    tab.get_by_role("button", name="Sign in").click()
-    tab.wait_for_url("**/?notice=signed-in")

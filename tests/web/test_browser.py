@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from web_helpers import browser_sign_in, make_repo, screenshot, seed_repos
 
 from aicommons.repos.names import RepoType
-from tests.web.conftest import browser_sign_in, make_repo, screenshot, seed_repos
 
 pytestmark = pytest.mark.browser
 

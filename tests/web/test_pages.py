@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from web_helpers import add_org, make_repo, post_form, sign_in
 
 from aicommons.repos import manage, reading
 from aicommons.repos.names import RepoType
 from aicommons.web.panels import register_panel, unregister_panel
-from tests.conftest import make_org
-from tests.web.conftest import make_repo, post_form, sign_in
 
 CARD = "---\nlicense: mit\npipeline_tag: text-generation\nbase_model: acme/base\n---\n# Tiny\n\nA **tiny** model.\n"
 
@@ -98,7 +97,7 @@ def test_only_writers_see_and_use_the_changing_forms(client, tiny, bob, hub):
 
 
 def test_new_repo_settings_visibility_and_delete(client, alice, hub):
-    make_org(hub, "acme", "alice")
+    add_org(hub, "acme", "alice")
     sign_in(client, alice)
     assert '<option >acme</option>' in client.get("/new").text
     response = post_form(client, "/new", "/new", {"owner": "acme", "name": "vision", "repo_type": "dataset",
@@ -139,7 +138,7 @@ def test_tokens_are_shown_once_and_can_be_revoked(client, alice, hub):
 
 
 def test_private_repos_are_invisible_to_outsiders_everywhere(client, hub, alice, bob):
-    make_org(hub, "acme", "alice", {"bob": "read"})
+    add_org(hub, "acme", "alice", {"bob": "read"})
     secret = make_repo(hub, alice, "alice/secret", private=True, card=CARD, files={"a.txt": b"a"})
     make_repo(hub, alice, "acme/shared", private=True)
     head = reading.snapshot(hub, secret, "main").commit_oid

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from web_helpers import make_repo, seed_repos, sign_in
 
 from aicommons.accounts.principal import ANONYMOUS
 from aicommons.errors import InvalidInput
 from aicommons.repos.names import RepoType
 from aicommons.web.search import RepoQuery, search_repos
-from tests.web.conftest import make_repo, seed_repos, sign_in
 
 
 def card(body: str = "# card\n", **meta) -> str:

@@ -6,12 +6,12 @@ import time
 
 from fastapi import Request
 from fastapi.testclient import TestClient
+from web_helpers import csrf_of, post_form, sign_in
 
 from aicommons.accounts.service import require_account, set_password
 from aicommons.api.app import create_app, principal_of
 from aicommons.web.routes.auth import safe_next
 from aicommons.web.session import COOKIE_NAME, SessionCodec, WebSession
-from tests.web.conftest import csrf_of, post_form, sign_in
 
 
 def test_codec_round_trip_and_rejects_forgery_and_age():
