@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
+from safetensors.numpy import save
 from web_helpers import browser_sign_in, make_repo, screenshot, seed_repos
 
 from aicommons.repos.names import RepoType
 
 pytestmark = pytest.mark.browser
+TINY_WEIGHTS = save({"wte": np.zeros((256, 64), np.float32), "head": np.zeros((64, 256), np.float32)})
 
 CARD = """---
 license: mit
@@ -75,7 +78,7 @@ def test_a_user_works_through_the_hub(page, server, alice):
     tab.get_by_role("link", name="Upload files").click()
     tab.get_by_label("Files", exact=True).set_input_files([
         {"name": "config.json", "mimeType": "application/json", "buffer": b'{\n  "n_layer": 2,\n  "n_embd": 64\n}\n'},
-        {"name": "model.safetensors", "mimeType": "application/octet-stream", "buffer": b"\x00\x01" * 512},
+        {"name": "model.safetensors", "mimeType": "application/octet-stream", "buffer": TINY_WEIGHTS},
     ])
     assert tab.locator("#chosen-files li").count() == 2
     tab.get_by_label("Summary").fill("Add the weights and config")
@@ -128,6 +131,7 @@ def test_a_user_works_through_the_hub(page, server, alice):
     tab.locator(".facets").get_by_role("link", name=re.compile("^text-generation")).click()
     tab.wait_for_url(re.compile(r".*task=text-generation.*"))
     assert tab.locator(".repo-item").count() == 1
+    assert "33K params" in tab.locator(".repo-item").inner_text()  # read from the uploaded weights' header
     assert tab.get_by_role("link", name="Remove filter task: text-generation").is_visible()
     tab.get_by_label("Sort by").select_option("name")
     tab.wait_for_url(re.compile(r".*sort=name.*"))
