@@ -7,7 +7,6 @@ import hashlib
 import mmap
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
