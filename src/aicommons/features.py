@@ -6,4 +6,8 @@ from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
+    from aicommons import cards, index
+
+    cards.install(hub)
+    index.install(hub)
     return hub

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from aicommons.cli.main import app
 from aicommons.demo import DATASET_ID, MODEL_ID, install_demo
-from test_ecosystem import run_client
+from tests.hf.test_ecosystem import run_client
 
 pytestmark = pytest.mark.slow
 

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from aicommons.cli import cards as cli_cards
 from aicommons.cli.demo import demo
 from aicommons.cli.transfer import pull, push
 from aicommons.errors import HubError
@@ -24,6 +25,13 @@ app.add_typer(tokens_app, name="tokens")
 app.command("push")(push)
 app.command("pull")(pull)
 app.command("demo")(demo)
+card_app = typer.Typer(help="Write and check model and dataset cards.", no_args_is_help=True)
+index_app = typer.Typer(help="The metadata index behind search and lineage.", no_args_is_help=True)
+app.add_typer(card_app, name="card")
+app.add_typer(index_app, name="index")
+card_app.command("init")(cli_cards.card_init)
+card_app.command("check")(cli_cards.card_check)
+index_app.command("rebuild")(cli_cards.index_rebuild)
 
 err = Console(stderr=True)
 DataDir = typer.Option(None, "--data-dir", envvar="AICOMMONS_DATA_DIR", help="Where the hub keeps its data.")
@@ -155,6 +163,24 @@ def tokens_create(user: str, role: str = typer.Option("write", help="read or wri
         fail(error.message)
     print(token)
 
+
+def _admin_subject_source(data_dir: Optional[Path]):
+    """The CLI runs on the data directory itself, so it sees every repo, as an admin would."""
+    from aicommons.accounts.principal import Principal
+    from aicommons.licenses.hub_source import subject_source
+
+    return subject_source(open_hub(data_dir), Principal(user_id=0, name="cli", is_admin=True))
+
+
+def _register_feature_commands() -> None:
+    from aicommons.cli.licenses import make_license_commands
+
+    license_cmd, bom_cmd = make_license_commands(_admin_subject_source)
+    app.command("license")(license_cmd)
+    app.command("bom")(bom_cmd)
+
+
+_register_feature_commands()
 
 if __name__ == "__main__":
     app()
