@@ -10,7 +10,6 @@ from aicommons import __version__
 from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
 from aicommons.api.limits import HeaderSizeLimit
-from aicommons.api.native import lineage as lineage_routes
 from aicommons.hub import Hub
 
 
@@ -27,8 +26,6 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     install_error_handlers(app)
     app.add_middleware(HeaderSizeLimit)
-    # before the Hub protocol routes: their /api/models/{repo_id:path} would swallow .../lineage
-    app.include_router(lineage_routes.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:
@@ -37,12 +34,13 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
-    from aicommons.api.native import licenses
+    # late imports: the routers import hub_of and principal_of from this module
+    from aicommons.api.hf import install as install_hf_protocol
+    from aicommons.api.native import licenses, lineage
 
+    # native routes first: the Hub protocol's /api/models/{repo_id:path} would swallow .../lineage
+    app.include_router(lineage.router)
     app.include_router(licenses.router)
-
-    from aicommons.api.hf import install as install_hf_protocol  # its routers import hub_of from here
-
     install_hf_protocol(app)
     return app
 
