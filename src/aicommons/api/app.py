@@ -11,6 +11,7 @@ from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
 from aicommons.api.limits import HeaderSizeLimit
 from aicommons.hub import Hub
+from aicommons.web import install as install_pages
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -42,6 +43,8 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(lineage.router)
     app.include_router(licenses.router)
     install_hf_protocol(app)
+    # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes
+    install_pages(app, hub)
     return app
 
 
