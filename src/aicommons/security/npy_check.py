@@ -1,0 +1,67 @@
+"""numpy .npy headers (numpy/lib/format.py): magic, version, a Python-literal dict {descr, fortran_order, shape}.
+Object arrays store a pickle after the header (np.load with allow_pickle=True unpickles it)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from math import prod
+
+MAX_HEADER = 1 << 20
+_KEYS = {"descr", "fortran_order", "shape"}
+
+
+class NpyError(Exception):
+    def __init__(self, message: str, offset: int = 0):
+        super().__init__(message)
+        self.message, self.offset = message, offset
+
+
+@dataclass(frozen=True)
+class NpyHeader:
+    data_offset: int
+    has_object: bool
+    nbytes: int  # size of the array data (for non-object arrays)
+
+
+def header_length(prefix: bytes) -> int:
+    """Bytes taken by magic + header, from the first 12 bytes."""
+    if len(prefix) < 10:
+        raise NpyError("file ends inside the .npy preamble")
+    major = prefix[6]
+    if major == 1:
+        return 10 + int.from_bytes(prefix[8:10], "little")
+    if major in (2, 3):
+        if len(prefix) < 12:
+            raise NpyError("file ends inside the .npy preamble")
+        return 12 + int.from_bytes(prefix[8:12], "little")
+    raise NpyError(f"unknown .npy format version {major}.{prefix[7]}", 6)
+
+
+def parse_header(head: bytes) -> NpyHeader:
+    """`head` must hold at least header_length(head) bytes."""
+    end = header_length(head)
+    start = 10 if head[6] == 1 else 12
+    if end - start > MAX_HEADER:
+        raise NpyError(f"header of {end - start} bytes exceeds {MAX_HEADER}", 8)
+    if len(head) < end:
+        raise NpyError("file ends inside the .npy header", len(head))
+    try:
+        text = head[start:end].decode("utf-8" if head[6] == 3 else "latin-1")
+        header = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError, UnicodeDecodeError):
+        raise NpyError("header is not a Python literal", start) from None
+    if not isinstance(header, dict) or set(header) != _KEYS:
+        raise NpyError("header must be a dict with exactly descr, fortran_order and shape", start)
+    shape = header["shape"]
+    if not isinstance(shape, tuple) or not all(type(d) is int and d >= 0 for d in shape):
+        raise NpyError("shape must be a tuple of non-negative integers", start)
+    if not isinstance(header["fortran_order"], bool):
+        raise NpyError("fortran_order must be a boolean", start)
+    from numpy.lib.format import descr_to_dtype  # numpy only when a .npy is met
+
+    try:
+        dtype = descr_to_dtype(header["descr"])
+    except (TypeError, ValueError) as exc:
+        raise NpyError(f"invalid descr: {exc}", start) from None
+    return NpyHeader(end, bool(dtype.hasobject), prod(shape) * dtype.itemsize)

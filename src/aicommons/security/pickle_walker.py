@@ -1,0 +1,684 @@
+"""A fast pickle opcode walker that emulates the unpickler's stack and memo without running anything.
+
+It follows the C unpickler opcode by opcode (protocols 0-5), so it sees what a loader would import and call:
+globals named directly (GLOBAL, INST) or built on the stack (STACK_GLOBAL with strings from the memo), calls
+(REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST), attribute writes (BUILD) and container writes into imported objects.
+Payload bytes (BINBYTES, long strings) are skipped by length, never decoded. joblib's raw array blocks are
+skipped by the size the unpickler would read, and object arrays stored there are walked as nested pickles.
+
+Values are tracked only as far as the rules need: short strings, ints, tuples, lists, dicts, imported globals
+and call results. Containers keep at most CONTAINER_CAP items; pickle opcodes cannot read items back, so
+later steps only ever need the first few (call arguments, BUILD states).
+"""
+
+from __future__ import annotations
+
+from struct import unpack_from
+
+from .findings import Finding, Severity
+from .joblib_arrays import JOBLIB_MODULES, ArrayLayoutError, inline_array_span
+from .rules import GlobalRules
+
+CONTAINER_CAP = 64
+MAX_DECODED_TEXT = 4096
+MAX_NESTED_PICKLES = 64
+HIGHEST_PROTOCOL = 5
+
+
+class PickleError(Exception):
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+class Global:
+    """An imported object (module attribute). ``name`` is None when the import could not be resolved statically."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str | None, name: str | None):
+        self.module = module
+        self.name = name
+
+    @property
+    def full(self) -> str:
+        return f"{self.module}.{self.name}" if self.name is not None else "<computed>"
+
+
+class Obj:
+    """The result of calling or instantiating something at load time; ``state`` is set by BUILD."""
+
+    __slots__ = ("func", "args", "state")
+
+    def __init__(self, func, args):
+        self.func = func
+        self.args = args
+        self.state = None
+
+
+class PDict:
+    """A dict being built: (key, value) pairs, at most CONTAINER_CAP of them."""
+
+    __slots__ = ("items",)
+
+    def __init__(self):
+        self.items = []
+
+    def get(self, key, default=None):
+        for k, v in self.items:
+            if k == key:
+                return v
+        return default
+
+
+class BytesRef:
+    """A bytes payload left in place: [start, end) of the walked buffer."""
+
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: int, end: int):
+        self.start = start
+        self.end = end
+
+
+class _Opaque:
+    """A value the rules never need (floats, long text, sets, out-of-band buffers, persistent objects)."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str):
+        self.what = what
+
+
+FLOAT, TEXT, SET, BUFFER, PERSISTENT = (_Opaque(w) for w in ("float", "text", "set", "buffer", "persistent object"))
+_NOT_CALLABLE = (str, int, bool, type(None), tuple, list, PDict, BytesRef)
+
+
+class WalkResult:
+    __slots__ = ("findings", "pickles", "end", "error", "saw_joblib", "first_value")
+
+    def __init__(self):
+        self.findings: list[Finding] = []
+        self.pickles = 0  # how many complete pickles (STOP reached)
+        self.end = 0  # offset just past the last complete pickle
+        self.error: PickleError | None = None
+        self.saw_joblib = False
+        self.first_value = None  # what the first pickle returned (to recognise legacy torch files)
+
+    @property
+    def imports_seen(self) -> bool:
+        return any(f.rule_id.startswith("pickle.") for f in self.findings) or self.saw_joblib
+
+
+class PickleWalker:
+    """Walks every pickle in buf[start:end]. ``on_nested(start, end, offset)`` is called for bytes that a
+    nested loader (torch.storage._load_from_bytes) would load as a file of its own."""
+
+    def __init__(self, buf, start: int, end: int, rules: GlobalRules, on_nested=None):
+        self.buf = buf
+        self.start = start
+        self.end = end
+        self.rules = rules
+        self.on_nested = on_nested
+        self.result = WalkResult()
+        self._seen: set[tuple[str, str | None]] = set()
+        self._any_global = False
+        self._nesting = 0
+
+    # -- reporting -------------------------------------------------------------------------------------
+
+    def _report(self, rule_id: str, severity: Severity, message: str, name: str | None, offset: int) -> None:
+        key = (rule_id, name)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.result.findings.append(Finding(rule_id, severity, message, name, None, offset - self.start))
+
+    def _import(self, module: str, name: str, offset: int) -> Global:
+        self._any_global = True
+        rating = self.rules.classify(module, name)
+        if rating.severity is not None:
+            self._report(rating.rule_id, rating.severity, rating.message, f"{module}.{name}", offset)
+        if name == "NumpyArrayWrapper" and module in JOBLIB_MODULES:
+            self.result.saw_joblib = True
+        return Global(module, name)
+
+    # -- the driver --------------------------------------------------------------------------------------
+
+    def walk(self, strict: bool) -> WalkResult:
+        """Walk pickles one after another until the data ends or stops being a pickle.
+
+        strict: the data is known to be a pickle, so a first pickle that does not parse is an error. Otherwise
+        (and always after the first complete pickle) data that never got as far as importing anything is taken
+        for non-pickle bytes: loaders stop at the first byte they cannot parse, so nothing past it runs."""
+        pos = self.start
+        res = self.result
+        while pos < self.end:
+            self._any_global = False
+            reported = len(res.findings)
+            try:
+                pos, value = self._walk_one(pos)
+            except PickleError as exc:
+                if self._any_global or (strict and res.pickles == 0):
+                    res.error = exc
+                else:  # not a pickle after all: forget what its bytes looked like
+                    del res.findings[reported:]
+                    self._seen = {(f.rule_id, f.name) for f in res.findings}
+                break
+            if res.pickles == 0:
+                res.first_value = value
+            res.pickles += 1
+            res.end = pos
+        return res
+
+    def _nested_pickle(self, pos: int) -> int:
+        """Walk a pickle that a loader reads from the middle of this stream (joblib object arrays)."""
+        self._nesting += 1
+        if self._nesting > MAX_NESTED_PICKLES:
+            raise PickleError("too many nested pickles", pos)
+        end, _ = self._walk_one(pos)
+        self._nesting -= 1
+        return end
+
+    # -- one pickle ---------------------------------------------------------------------------------------
+
+    def _walk_one(self, pos: int):  # noqa: C901 - one loop over opcodes is the fast way to do this
+        buf, end = self.buf, self.end
+        stack: list = []
+        marks: list[int] = []
+        memo: dict = {}
+        fence = 0  # stack items below the last MARK cannot be popped
+        proto = 0
+
+        def underflow(at):
+            return PickleError("unpickling stack underflow", at)
+
+        def pop_mark(at):
+            nonlocal fence
+            if not marks:
+                raise PickleError("MARK not found", at)
+            k = marks.pop()
+            items = stack[k:]
+            del stack[k:]
+            fence = marks[-1] if marks else 0
+            return items
+
+        def readline(at):
+            nl = buf.find(b"\n", at, end)
+            if nl < 0:
+                raise PickleError("pickle data was truncated (no end of line)", at)
+            return buf[at:nl], nl + 1
+
+        def text(a, n):
+            if n > MAX_DECODED_TEXT:
+                return TEXT
+            try:
+                return buf[a : a + n].decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                raise PickleError("invalid UTF-8 in string", a) from None
+
+        try:
+            while pos < end:
+                at = pos
+                op = buf[pos]
+                pos += 1
+                # Ordered by how often each opcode appears in real checkpoints.
+                if op == 0x71:  # BINPUT
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    memo[buf[pos]] = stack[-1]
+                    pos += 1
+                elif op == 0x94:  # MEMOIZE
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    memo[len(memo)] = stack[-1]
+                elif op == 0x68:  # BINGET
+                    key = buf[pos]
+                    pos += 1
+                    if key not in memo:
+                        raise PickleError(f"memo value not found at index {key}", at)
+                    stack.append(memo[key])
+                elif op == 0x8C:  # SHORT_BINUNICODE
+                    n = buf[pos]
+                    pos += 1
+                    stack.append(text(pos, n))
+                    pos += n
+                elif op == 0x58:  # BINUNICODE
+                    n = unpack_from("<I", buf, pos)[0]
+                    pos += 4
+                    if n > end - pos:
+                        raise PickleError("pickle data was truncated (string)", at)
+                    stack.append(text(pos, n))
+                    pos += n
+                elif op == 0x4B:  # BININT1
+                    stack.append(buf[pos])
+                    pos += 1
+                elif op == 0x28:  # MARK
+                    marks.append(len(stack))
+                    fence = len(stack)
+                elif op == 0x74:  # TUPLE
+                    stack.append(tuple(pop_mark(at)[:CONTAINER_CAP]))
+                elif op == 0x85:  # TUPLE1
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    stack[-1] = (stack[-1],)
+                elif op == 0x86:  # TUPLE2
+                    if len(stack) < fence + 2:
+                        raise underflow(at)
+                    b = stack.pop()
+                    stack[-1] = (stack[-1], b)
+                elif op == 0x87:  # TUPLE3
+                    if len(stack) < fence + 3:
+                        raise underflow(at)
+                    c = stack.pop()
+                    b = stack.pop()
+                    stack[-1] = (stack[-1], b, c)
+                elif op == 0x29:  # EMPTY_TUPLE
+                    stack.append(())
+                elif op == 0x52:  # REDUCE
+                    if len(stack) < fence + 2:
+                        raise underflow(at)
+                    args = stack.pop()
+                    stack[-1] = self._call(stack[-1], args, at)
+                elif op == 0x51:  # BINPERSID
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    stack[-1] = PERSISTENT
+                elif op == 0x89:  # NEWFALSE
+                    stack.append(False)
+                elif op == 0x88:  # NEWTRUE
+                    stack.append(True)
+                elif op == 0x75:  # SETITEMS
+                    items = pop_mark(at)
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    if len(items) % 2:
+                        raise PickleError("odd number of items for SETITEMS", at)
+                    self._store(stack[-1], items, at)
+                elif op == 0x73:  # SETITEM
+                    if len(stack) < fence + 3:
+                        raise underflow(at)
+                    v = stack.pop()
+                    k = stack.pop()
+                    self._store(stack[-1], [k, v], at)
+                elif op == 0x7D:  # EMPTY_DICT
+                    stack.append(PDict())
+                elif op == 0x62:  # BUILD
+                    if len(stack) < fence + 2:
+                        raise underflow(at)
+                    state = stack.pop()
+                    pos = self._build(stack[-1], state, pos, at)
+                elif op == 0x63:  # GLOBAL
+                    module, pos = readline(pos)
+                    name, pos = readline(pos)
+                    stack.append(self._import_text(module, name, at))
+                elif op == 0x93:  # STACK_GLOBAL
+                    if len(stack) < fence + 2:
+                        raise underflow(at)
+                    name = stack.pop()
+                    stack[-1] = self._stack_global(stack[-1], name, at)
+                elif op == 0x5D:  # EMPTY_LIST
+                    stack.append([])
+                elif op == 0x65:  # APPENDS
+                    items = pop_mark(at)
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    self._append(stack[-1], items, at)
+                elif op == 0x61:  # APPEND
+                    if len(stack) < fence + 2:
+                        raise underflow(at)
+                    v = stack.pop()
+                    self._append(stack[-1], [v], at)
+                elif op == 0x4E:  # NONE
+                    stack.append(None)
+                elif op == 0x4A:  # BININT
+                    stack.append(unpack_from("<i", buf, pos)[0])
+                    pos += 4
+                elif op == 0x4D:  # BININT2
+                    stack.append(unpack_from("<H", buf, pos)[0])
+                    pos += 2
+                elif op == 0x47:  # BINFLOAT
+                    stack.append(FLOAT)
+                    pos += 8
+                elif op == 0x72:  # LONG_BINPUT
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    memo[unpack_from("<I", buf, pos)[0]] = stack[-1]
+                    pos += 4
+                elif op == 0x6A:  # LONG_BINGET
+                    key = unpack_from("<I", buf, pos)[0]
+                    pos += 4
+                    if key not in memo:
+                        raise PickleError(f"memo value not found at index {key}", at)
+                    stack.append(memo[key])
+                elif op == 0x42 or op == 0x43 or op == 0x8E or op == 0x96:  # BINBYTES, SHORT_, BINBYTES8, BYTEARRAY8
+                    if op == 0x43:
+                        n = buf[pos]
+                        pos += 1
+                    elif op == 0x42:
+                        n = unpack_from("<I", buf, pos)[0]
+                        pos += 4
+                    else:
+                        n = unpack_from("<Q", buf, pos)[0]
+                        pos += 8
+                    if n > end - pos:
+                        raise PickleError("pickle data was truncated (bytes)", at)
+                    stack.append(BytesRef(pos, pos + n))
+                    pos += n
+                elif op == 0x8A:  # LONG1
+                    n = buf[pos]
+                    pos += 1
+                    stack.append(int.from_bytes(buf[pos : pos + n], "little", signed=True))
+                    pos += n
+                elif op == 0x95:  # FRAME
+                    n = unpack_from("<Q", buf, pos)[0]
+                    pos += 8
+                    if n > end - pos:
+                        raise PickleError("pickle data was truncated (frame)", at)
+                elif op == 0x80:  # PROTO
+                    proto = buf[pos]
+                    pos += 1
+                    if proto > HIGHEST_PROTOCOL:
+                        raise PickleError(f"unsupported pickle protocol: {proto}", at)
+                elif op == 0x2E:  # STOP
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    return pos, stack[-1]
+                elif op == 0x81:  # NEWOBJ
+                    if len(stack) < fence + 2:
+                        raise underflow(at)
+                    args = stack.pop()
+                    stack[-1] = self._call(stack[-1], args, at, instantiate=True)
+                elif op == 0x92:  # NEWOBJ_EX
+                    if len(stack) < fence + 3:
+                        raise underflow(at)
+                    kwargs = stack.pop()
+                    args = stack.pop()
+                    stack[-1] = self._call(stack[-1], args, at, instantiate=True, kwargs=kwargs)
+                elif op == 0x8F:  # EMPTY_SET
+                    stack.append(SET)
+                elif op == 0x90:  # ADDITEMS
+                    items = pop_mark(at)
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    self._append(stack[-1], items, at)
+                elif op == 0x91:  # FROZENSET
+                    pop_mark(at)
+                    stack.append(SET)
+                elif op == 0x8D:  # BINUNICODE8
+                    n = unpack_from("<Q", buf, pos)[0]
+                    pos += 8
+                    if n > end - pos:
+                        raise PickleError("pickle data was truncated (string)", at)
+                    stack.append(text(pos, n))
+                    pos += n
+                elif op == 0x8B:  # LONG4
+                    n = unpack_from("<i", buf, pos)[0]
+                    pos += 4
+                    if n < 0 or n > end - pos:
+                        raise PickleError("bad LONG4 byte count", at)
+                    stack.append(int.from_bytes(buf[pos : pos + n], "little", signed=True) if n <= 16 else FLOAT)
+                    pos += n
+                elif op == 0x6C:  # LIST
+                    stack.append(pop_mark(at)[:CONTAINER_CAP])
+                elif op == 0x64:  # DICT
+                    items = pop_mark(at)
+                    if len(items) % 2:
+                        raise PickleError("odd number of items for DICT", at)
+                    d = PDict()
+                    d.items = list(zip(items[0::2], items[1::2]))[:CONTAINER_CAP]
+                    stack.append(d)
+                elif op == 0x30:  # POP
+                    if len(stack) > fence:
+                        stack.pop()
+                    elif marks:
+                        pop_mark(at)
+                    else:
+                        raise underflow(at)
+                elif op == 0x31:  # POP_MARK
+                    pop_mark(at)
+                elif op == 0x32:  # DUP
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                    stack.append(stack[-1])
+                elif op == 0x69:  # INST
+                    module, pos = readline(pos)
+                    name, pos = readline(pos)
+                    cls = self._import_text(module, name, at)
+                    stack.append(self._call(cls, tuple(pop_mark(at)[:CONTAINER_CAP]), at, instantiate=True))
+                elif op == 0x6F:  # OBJ
+                    items = pop_mark(at)
+                    if not items:
+                        raise underflow(at)
+                    stack.append(self._call(items[0], tuple(items[1 : CONTAINER_CAP + 1]), at, instantiate=True))
+                elif op == 0x82 or op == 0x83 or op == 0x84:  # EXT1, EXT2, EXT4
+                    width = {0x82: 1, 0x83: 2, 0x84: 4}[op]
+                    code = int.from_bytes(buf[pos : pos + width], "little")
+                    pos += width
+                    if code <= 0:
+                        raise PickleError("EXT specifies code <= 0", at)
+                    self._any_global = True
+                    self._report("pickle.extension-code", Severity.DANGEROUS,
+                                 f"imports the global registered as extension code {code}: the loading process's "
+                                 "copyreg registry decides what that is, which no scanner can see",
+                                 f"ext:{code}", at)
+                    stack.append(Global(None, None))
+                elif op == 0x67 or op == 0x70:  # GET, PUT (protocol 0)
+                    line, pos = readline(pos)
+                    try:
+                        key = int(line)
+                    except ValueError:
+                        raise PickleError("invalid memo key", at) from None
+                    if op == 0x67:
+                        if key not in memo:
+                            raise PickleError(f"memo value not found at index {key}", at)
+                        stack.append(memo[key])
+                    else:
+                        if key < 0:
+                            raise PickleError("negative PUT argument", at)
+                        if len(stack) <= fence:
+                            raise underflow(at)
+                        memo[key] = stack[-1]
+                elif op == 0x49 or op == 0x4C:  # INT, LONG (protocol 0)
+                    line, pos = readline(pos)
+                    stack.append(self._parse_int(line.rstrip(b"L") if op == 0x4C else line, at))
+                elif op == 0x46:  # FLOAT
+                    line, pos = readline(pos)
+                    try:
+                        float(line)
+                    except ValueError:
+                        raise PickleError("invalid FLOAT literal", at) from None
+                    stack.append(FLOAT)
+                elif op == 0x53:  # STRING
+                    line, pos = readline(pos)
+                    stack.append(self._quoted_string(line, at))
+                elif op == 0x56:  # UNICODE
+                    line, pos = readline(pos)
+                    stack.append(line.decode("raw-unicode-escape") if len(line) <= MAX_DECODED_TEXT else TEXT)
+                elif op == 0x54 or op == 0x55:  # BINSTRING, SHORT_BINSTRING
+                    if op == 0x55:
+                        n = buf[pos]
+                        pos += 1
+                    else:
+                        n = unpack_from("<i", buf, pos)[0]
+                        pos += 4
+                    if n < 0 or n > end - pos:
+                        raise PickleError("bad BINSTRING length", at)
+                    stack.append(buf[pos : pos + n].decode("latin-1") if n <= MAX_DECODED_TEXT else TEXT)
+                    pos += n
+                elif op == 0x50:  # PERSID
+                    _, pos = readline(pos)
+                    stack.append(PERSISTENT)
+                elif op == 0x97:  # NEXT_BUFFER
+                    stack.append(BUFFER)
+                elif op == 0x98:  # READONLY_BUFFER
+                    if len(stack) <= fence:
+                        raise underflow(at)
+                else:
+                    raise PickleError(f"invalid opcode 0x{op:02x}", at)
+        except IndexError:
+            raise PickleError("pickle data was truncated", pos) from None
+        except PickleError:
+            raise
+        except Exception as exc:  # struct.error, UnicodeDecodeError from short reads
+            raise PickleError(f"malformed pickle: {exc}", pos) from None
+        raise PickleError("pickle data was truncated (no STOP)", min(pos, end))
+
+    # -- opcode semantics that involve the rules ------------------------------------------------------------
+
+    @staticmethod
+    def _parse_int(line: bytes, at: int):
+        try:
+            return int(line, 0)
+        except ValueError:
+            try:
+                return int(line)
+            except ValueError:
+                raise PickleError("invalid INT literal", at) from None
+
+    @staticmethod
+    def _quoted_string(line: bytes, at: int):
+        import codecs
+
+        if len(line) < 2 or line[0] != line[-1] or line[0] not in b"'\"":
+            raise PickleError("the STRING opcode argument must be quoted", at)
+        if len(line) > MAX_DECODED_TEXT:
+            return TEXT
+        return codecs.escape_decode(line[1:-1])[0].decode("latin-1")
+
+    def _import_text(self, module_b: bytes, name_b: bytes, at: int) -> Global:
+        try:
+            module, name = module_b.decode("utf-8"), name_b.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PickleError("global name is not UTF-8", at) from None
+        if not _is_dotted_identifier(module) or not _is_dotted_identifier(name):
+            raise PickleError(f"not an importable global name: {module!r} {name!r}", at)
+        return self._import(module, name, at)
+
+    def _stack_global(self, module, name, at: int) -> Global:
+        if type(module) is str and type(name) is str:
+            if not _is_dotted_identifier(module) or not _is_dotted_identifier(name):
+                raise PickleError(f"not an importable global name: {module!r} {name!r}", at)
+            return self._import(module, name, at)
+        if isinstance(module, _NOT_CALLABLE) and isinstance(name, _NOT_CALLABLE):
+            raise PickleError("STACK_GLOBAL requires str", at)  # the unpickler rejects these too
+        self._any_global = True
+        self._report("pickle.dynamic-global", Severity.DANGEROUS,
+                     "imports a global whose module or name is computed while loading, hiding what is imported",
+                     None, at)
+        return Global(None, None)
+
+    def _call(self, func, args, at: int, instantiate: bool = False, kwargs=None):
+        if isinstance(func, Global):
+            if func.name is not None:
+                full = f"{func.module}.{func.name}"
+                accessor = self.rules.accessors.get(full)
+                if accessor is not None:
+                    self._check_accessor(accessor, args, at)
+                elif full in self.rules.nested_loaders:
+                    self._nested_load(full, args, at)
+            self._check_loader_arguments(args, at)
+        elif isinstance(func, Obj):
+            fetched = isinstance(func.func, Global) and func.func.name is not None and (
+                f"{func.func.module}.{func.func.name}" in self.rules.accessors
+            )
+            if fetched:
+                self._report("pickle.call-fetched-attribute", Severity.DANGEROUS,
+                             "calls an attribute fetched by name while loading", None, at)
+            else:
+                self._report("pickle.computed-callable", Severity.SUSPICIOUS,
+                             "calls an object that was itself created while loading", None, at)
+        elif isinstance(func, _NOT_CALLABLE):
+            raise PickleError(f"{'NEWOBJ' if instantiate else 'REDUCE'} on a non-callable", at)
+        else:
+            self._report("pickle.computed-callable", Severity.SUSPICIOUS,
+                         "calls an object that was itself created while loading", None, at)
+        return Obj(func, args)
+
+    def _check_accessor(self, accessor, args, at: int) -> None:
+        if not isinstance(args, tuple):
+            return
+        names = args if accessor.arg is None else args[accessor.arg : accessor.arg + 1]
+        for value in names:
+            if type(value) is not str:
+                self._report("pickle.dangerous-attribute", Severity.DANGEROUS,
+                             f"{accessor.name} with an attribute name computed while loading", accessor.name, at)
+                continue
+            for part in value.split("."):
+                if self.rules.is_dangerous_attribute(part) or part in self.rules.module_components:
+                    self._report("pickle.dangerous-attribute", Severity.DANGEROUS,
+                                 f"{accessor.name} fetches '{value}', which reaches code execution",
+                                 f"{accessor.name}:{value}", at)
+                    break
+
+    def _check_loader_arguments(self, args, at: int) -> None:
+        """A nested loader handed to another callable can be called with bytes that were never scanned."""
+        if isinstance(args, tuple):
+            for value in args:
+                if isinstance(value, Global) and value.name is not None and value.full in self.rules.nested_loaders:
+                    self._report("pickle.indirect-nested-load", Severity.SUSPICIOUS,
+                                 f"passes {value.full} to another callable, which may load unscanned bytes",
+                                 value.full, at)
+
+    def _nested_load(self, full: str, args, at: int) -> None:
+        if isinstance(args, tuple) and len(args) == 1 and isinstance(args[0], BytesRef) and self.on_nested:
+            self.on_nested(args[0].start, args[0].end, at)
+        else:
+            self._report("pickle.indirect-nested-load", Severity.SUSPICIOUS,
+                         f"{full} loads bytes computed while loading, which cannot be scanned", full, at)
+
+    def _store(self, target, items: list, at: int) -> None:
+        if isinstance(target, PDict):
+            if len(target.items) < CONTAINER_CAP:
+                target.items.extend(zip(items[0::2], items[1::2]))
+                del target.items[CONTAINER_CAP:]
+        elif isinstance(target, Global):
+            self._mutates_global(target, at)
+
+    def _append(self, target, items: list, at: int) -> None:
+        if type(target) is list:
+            if len(target) < CONTAINER_CAP:
+                target.extend(items[: CONTAINER_CAP - len(target)])
+        elif isinstance(target, Global):
+            self._mutates_global(target, at)
+
+    def _mutates_global(self, target: Global, at: int) -> None:
+        self._report("pickle.global-mutation", Severity.DANGEROUS,
+                     f"modifies the imported object {target.full} itself (module-level state)", target.full, at)
+
+    def _build(self, inst, state, pos: int, at: int) -> int:
+        if isinstance(inst, Global):
+            self._mutates_global(inst, at)
+            return pos
+        # A (dict, slots) state sets the slots part with setattr, which can replace object internals
+        # (__class__, __code__ ...); the dict part only fills the instance __dict__.
+        slots = state[1] if isinstance(state, tuple) and len(state) == 2 else None
+        if isinstance(slots, PDict):
+            for key, _ in slots.items:
+                if type(key) is str and self.rules.is_special_attribute(key):
+                    self._report("pickle.dangerous-state", Severity.DANGEROUS,
+                                 f"sets the attribute '{key}' while loading (object internals)", key, at)
+        if isinstance(inst, Obj):
+            inst.state = state
+            func = inst.func
+            if isinstance(func, Global) and func.name == "NumpyArrayWrapper" and func.module in JOBLIB_MODULES:
+                return self._skip_joblib_array(state, pos, at)
+        return pos
+
+    def _skip_joblib_array(self, state, pos: int, at: int) -> int:
+        """joblib writes an array's raw bytes right after its wrapper's BUILD; its unpickler reads them there."""
+        self.result.saw_joblib = True
+        try:
+            has_object, span = inline_array_span(state, self.buf, pos, self.end)
+        except ArrayLayoutError as exc:
+            raise PickleError(f"joblib array block cannot be skipped: {exc}", at) from None
+        if has_object:
+            return self._nested_pickle(pos)
+        if span > self.end - pos:
+            raise PickleError("joblib array block runs past the end of the data", at)
+        return pos + span
+
+
+def _is_dotted_identifier(text: str) -> bool:
+    return bool(text) and all(part.isidentifier() for part in text.split("."))
