@@ -127,7 +127,7 @@ class GlobalRules:
             if self.is_dangerous_attribute(part):
                 return Rating(Severity.DANGEROUS, "pickle.dangerous-attribute",
                                f"imports {full}: '{part}' reaches interpreter internals or runs code")
-        hit = next((part for part in full.split(".") if part in self.module_components), None)
+        hit = next((part for part in full.split(".")[1:] if part in self.module_components), None)
         if hit is not None:
             return Rating(Severity.DANGEROUS, "pickle.dangerous-global",
                            f"imports {full}, which goes through the {hit} module")
