@@ -121,18 +121,18 @@ class _Scan:
     # -- text carrying chat templates ----------------------------------------------------------------------------
 
     def _check_text_templates(self, region: Region, member: str | None) -> None:
-        stripped = region.head(64).lstrip()
-        if stripped.startswith(b"{") and region.size <= MAX_JSON_TEXT:
-            data = region.bytes()
-            if b"chat_template" not in data:
-                return
-            try:
-                document = json.loads(data)
-            except (ValueError, RecursionError):
-                return
-            for where, template in _json_chat_templates(document):
-                self.findings.extend(check_chat_template(template, self.rules.templates, where, member, None))
-        elif region.size <= MAX_TEMPLATE_TEXT:
+        """tokenizer_config.json-style chat_template keys, or a standalone chat template."""
+        if region.size <= MAX_JSON_TEXT and region.head(64).lstrip().startswith(b"{"):
+            if region.buf.find(b"chat_template", region.start, region.end) >= 0:
+                try:
+                    document = json.loads(region.bytes())
+                except (ValueError, RecursionError):
+                    document = None
+                if document is not None:
+                    for where, template in _json_chat_templates(document):
+                        self.findings.extend(check_chat_template(template, self.rules.templates, where, member, None))
+                    return
+        if region.size <= MAX_TEMPLATE_TEXT:
             data = region.bytes()
             if (b"{{" in data or b"{%" in data) and b"messages" in data:
                 text = data.decode("utf-8", "replace")

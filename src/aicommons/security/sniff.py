@@ -26,6 +26,8 @@ def sniff(head: bytes) -> str:
     Kinds marked "maybe-" rest on weak evidence and are confirmed by trying to decode them."""
     if not head:
         return "empty"
+    if _looks_like_safetensors(head):  # first: its length prefix can start like a pickle or gzip
+        return "safetensors"
     for magic, kind in _MAGICS:
         if head.startswith(magic):
             return kind
@@ -35,8 +37,6 @@ def sniff(head: bytes) -> str:
         return "bzip2"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
-    if _looks_like_safetensors(head):
-        return "safetensors"
     if head.startswith(b"\x5d\x00\x00"):
         return "maybe-lzma"  # lzma "alone" format with the default properties byte (joblib's lzma)
     if len(head) > 1 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0:
