@@ -1,22 +1,23 @@
 """Members of zip and tar archives as byte sources, read the way loaders read them.
 
-Zip member data is located through the member's own local header, and read raw: no CRC check and no refusal on
-flag bits, since PyTorch's reader ignores both and scanners that stopped there were bypassed (shared reference
-trust.md section 5). Stored members are regions of the archive (no copy); compressed ones inflate on demand.
+The zip central directory is parsed here rather than with zipfile: member data is located through each member's
+own local header and read raw, with no CRC check and no refusal on flag bits, since PyTorch's reader ignores both
+and scanners that stopped there were bypassed (shared reference trust.md section 5); and it reads a checkpoint's
+directory without building objects it does not need. Stored members are regions of the archive (no copy);
+compressed ones inflate on demand.
 """
 
 from __future__ import annotations
 
 import struct
 import tarfile
-import zipfile
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from .findings import Severity
 from .sources import BZIP2, DEFLATE, ZIP_LZMA, Inflating, Region, RegionReader
 
-_ZIP_CODECS = {zipfile.ZIP_DEFLATED: DEFLATE, zipfile.ZIP_BZIP2: BZIP2, zipfile.ZIP_LZMA: ZIP_LZMA}
+_ZIP_CODECS = {8: DEFLATE, 12: BZIP2, 14: ZIP_LZMA}  # APPNOTE compression method ids
 
 
 class ArchiveError(Exception):
@@ -32,23 +33,91 @@ class Member:
 
 def unsafe_path(name: str) -> bool:
     """Absolute paths and '..' components let an extracting tool write outside its target folder."""
-    parts = name.replace("\\", "/").split("/")
-    return name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts
+    if name.startswith(("/", "\\")) or name[1:2] == ":":
+        return True
+    return ".." in name and ".." in name.replace("\\", "/").split("/")
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    name: str
+    flags: int
+    method: int
+    compressed_size: int
+    size: int
+    header_offset: int
+
+
+_EOCD = struct.Struct("<4sHHHHIIH")
+_ZIP64_LOCATOR = struct.Struct("<4sIQI")
+_ZIP64_EOCD = struct.Struct("<4sQHHIIQQQQ")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+
+
+def zip_entries(region: Region) -> list[ZipEntry]:
+    """The central directory (APPNOTE.TXT 4.3.12-4.3.16, with zip64), as PyTorch's reader sees it."""
+    size = region.size
+    tail_start = max(0, size - _EOCD.size - 0xFFFF)
+    tail = region.read(tail_start, size - tail_start)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _EOCD.size > len(tail):
+        raise ArchiveError("zip end-of-central-directory record not found")
+    eocd = tail_start + at
+    _, _, _, _, count, cd_size, cd_offset, _ = _EOCD.unpack(tail[at : at + _EOCD.size])
+    cd_end = eocd
+    locator = region.read(eocd - _ZIP64_LOCATOR.size, _ZIP64_LOCATOR.size) if eocd >= _ZIP64_LOCATOR.size else b""
+    if locator[:4] == b"PK\x06\x07":  # zip64 end records (PyTorch always writes them) hold the real values
+        cd_end = eocd - _ZIP64_LOCATOR.size - _ZIP64_EOCD.size  # the record, right before the locator
+        record = region.read(cd_end, _ZIP64_EOCD.size) if cd_end >= 0 else b""
+        if record[:4] != b"PK\x06\x06":
+            raise ArchiveError("zip64 end-of-central-directory record missing")
+        count, cd_size, cd_offset = _ZIP64_EOCD.unpack(record)[7:10]
+    elif count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+        raise ArchiveError("zip64 end-of-central-directory locator missing")
+    base = cd_end - cd_size - cd_offset  # bytes prepended to the archive (self-extractors), usually 0
+    if base < 0 or cd_end - cd_size < 0:
+        raise ArchiveError("zip central directory lies outside the file")
+    directory = region.read(cd_end - cd_size, cd_size)
+    entries, pos = [], 0
+    for _ in range(count):
+        if pos + _CENTRAL.size > len(directory) or directory[pos : pos + 4] != b"PK\x01\x02":
+            raise ArchiveError(f"zip central directory entry {len(entries)} is corrupt")
+        (_, _, _, flags, method, _, _, _, csize, usize, name_len, extra_len, comment_len, _, _, _,
+         offset) = _CENTRAL.unpack_from(directory, pos)
+        pos += _CENTRAL.size
+        raw_name = directory[pos : pos + name_len]
+        if 0xFFFFFFFF in (usize, csize, offset):
+            usize, csize, offset = _zip64_sizes(directory[pos + name_len : pos + name_len + extra_len],
+                                                usize, csize, offset)
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        entries.append(ZipEntry(name, flags, method, csize, usize, base + offset))
+        pos += name_len + extra_len + comment_len
+    return entries
+
+
+def _zip64_sizes(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
+    """Replace 0xFFFFFFFF placeholders with the values of the zip64 extra field (id 1), in its fixed order."""
+    at = 0
+    while at + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, at)
+        if tag == 1:
+            values = iter(struct.unpack_from(f"<{min(length, len(extra) - at - 4) // 8}Q", extra, at + 4))
+            usize = next(values, usize) if usize == 0xFFFFFFFF else usize
+            csize = next(values, csize) if csize == 0xFFFFFFFF else csize
+            offset = next(values, offset) if offset == 0xFFFFFFFF else offset
+            return usize, csize, offset
+        at += 4 + length
+    raise ArchiveError("zip64 sizes missing from a central directory entry")
 
 
 def zip_members(region: Region) -> Iterator[Member]:
-    try:
-        with zipfile.ZipFile(RegionReader(region)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error) as exc:
-        raise ArchiveError(f"zip central directory cannot be read: {exc}") from None
-    for info in infos:
-        yield _zip_member(region, info)
+    for entry in zip_entries(region):
+        yield _zip_member(region, entry)
 
 
-def _zip_member(region: Region, info: zipfile.ZipInfo) -> Member:
-    member = Member(info.filename, None)
-    if unsafe_path(info.filename):
+def _zip_member(region: Region, info: ZipEntry) -> Member:
+    member = Member(info.name, None)
+    if unsafe_path(info.name):
         member.problems.append(("archive.unsafe-path", Severity.SUSPICIOUS,
                                 "member path escapes the extraction folder (absolute or '..')"))
     local = region.read(info.header_offset, 30)
@@ -57,21 +126,21 @@ def _zip_member(region: Region, info: zipfile.ZipInfo) -> Member:
         return member
     name_len, extra_len = struct.unpack("<HH", local[26:30])
     start = info.header_offset + 30 + name_len + extra_len
-    if start + info.compress_size > region.size:
+    if start + info.compressed_size > region.size:
         member.problems.append(("archive.corrupt", Severity.INVALID, "member data runs past the end of the archive"))
         return member
-    raw = region.sub(start, info.compress_size)
-    encrypted = info.flag_bits & 0x1
+    raw = region.sub(start, info.compressed_size)
+    encrypted = info.flags & 0x1
     if encrypted:
         member.problems.append(("archive.encrypted", Severity.SUSPICIOUS,
                                 "member is flagged as encrypted: its real content cannot be verified"))
-    if info.compress_type == zipfile.ZIP_STORED:
+    if info.method == 0:
         member.source = raw
-    elif info.compress_type in _ZIP_CODECS and not encrypted:
-        member.source = Inflating(_ZIP_CODECS[info.compress_type], raw, info.file_size)
+    elif info.method in _ZIP_CODECS and not encrypted:
+        member.source = Inflating(_ZIP_CODECS[info.method], raw, info.size)
     elif not encrypted:
         member.problems.append(("archive.unsupported", Severity.SUSPICIOUS,
-                                f"member uses compression method {info.compress_type}, which cannot be verified"))
+                                f"member uses compression method {info.method}, which cannot be verified"))
     return member
 
 

@@ -36,10 +36,10 @@ class Severity(str, Enum):
 
     @property
     def verdict(self) -> Verdict:
-        return Verdict.SAFE if self is Severity.INFO else Verdict(self.value)
+        return _VERDICT_OF[self]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
     """One observation. ``member`` is the path inside archives ("a.zip::archive/data.pkl"), ``offset`` the byte
     offset inside that member (or the file when there is no member)."""
@@ -57,7 +57,7 @@ class Finding:
         return data
 
 
-@dataclass
+@dataclass(slots=True)
 class ScanResult:
     path: str
     verdict: Verdict
@@ -73,5 +73,9 @@ class ScanResult:
         }
 
 
+_VERDICT_OF = {Severity.INFO: Verdict.SAFE, Severity.SUSPICIOUS: Verdict.SUSPICIOUS, Severity.INVALID: Verdict.INVALID,
+               Severity.DANGEROUS: Verdict.DANGEROUS}
+
+
 def verdict_of(findings: list[Finding]) -> Verdict:
-    return Verdict.worst(f.severity.verdict for f in findings)
+    return Verdict.worst(_VERDICT_OF[f.severity] for f in findings)

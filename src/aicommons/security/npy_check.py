@@ -4,11 +4,15 @@ Object arrays store a pickle after the header (np.load with allow_pickle=True un
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from math import prod
 
 MAX_HEADER = 1 << 20
 _KEYS = {"descr", "fortran_order", "shape"}
+# The exact form numpy.save writes for simple dtypes; anything else goes through ast.literal_eval.
+_STANDARD = re.compile(r"\{'descr': '([<>|=]?[a-zA-Z]\d*)', 'fortran_order': (True|False), "
+                       r"'shape': \(((?:\d+, )*\d*,?)\), \} *\n?")
 
 
 class NpyError(Exception):
@@ -48,7 +52,13 @@ def parse_header(head: bytes) -> NpyHeader:
         raise NpyError("file ends inside the .npy header", len(head))
     try:
         text = head[start:end].decode("utf-8" if head[6] == 3 else "latin-1")
-        header = ast.literal_eval(text)
+        standard = _STANDARD.fullmatch(text)
+        if standard:
+            dims = standard.group(3).replace(",", " ").split()
+            header = {"descr": standard.group(1), "fortran_order": standard.group(2) == "True",
+                      "shape": tuple(int(d) for d in dims)}
+        else:
+            header = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError, UnicodeDecodeError):
         raise NpyError("header is not a Python literal", start) from None
     if not isinstance(header, dict) or set(header) != _KEYS:

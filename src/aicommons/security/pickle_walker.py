@@ -13,11 +13,12 @@ later steps only ever need the first few (call arguments, BUILD states).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from struct import unpack_from
 
 from .findings import Finding, Severity
 from .joblib_arrays import JOBLIB_MODULES, ArrayLayoutError, inline_array_span
-from .rules import GlobalRules
+from .rules import NESTED_LOADER, GlobalRules
 
 CONTAINER_CAP = 64
 MAX_DECODED_TEXT = 4096
@@ -33,13 +34,15 @@ class PickleError(Exception):
 
 
 class Global:
-    """An imported object (module attribute). ``name`` is None when the import could not be resolved statically."""
+    """An imported object (module attribute). ``name`` is None when the import could not be resolved statically.
+    ``role`` says how the rules treat calls to it: None, an Accessor, or NESTED_LOADER."""
 
-    __slots__ = ("module", "name")
+    __slots__ = ("module", "name", "role")
 
-    def __init__(self, module: str | None, name: str | None):
+    def __init__(self, module: str | None, name: str | None, role=None):
         self.module = module
         self.name = name
+        self.role = role
 
     @property
     def full(self) -> str:
@@ -94,6 +97,9 @@ class _Opaque:
 FLOAT, TEXT, SET, BUFFER, PERSISTENT = (_Opaque(w) for w in ("float", "text", "set", "buffer", "persistent object"))
 _NOT_CALLABLE = (str, int, bool, type(None), tuple, list, PDict, BytesRef)
 
+# Every opcode of protocols 0-5 (pickletools.opcodes)
+OPCODES = frozenset(b"(.012FIJKLMNPQRSTUVXabcdeghijlopqrstu}])G" + bytes(range(0x80, 0x99)) + b"BC")
+
 
 class WalkResult:
     __slots__ = ("findings", "pickles", "end", "error", "saw_joblib", "first_value")
@@ -115,15 +121,17 @@ class PickleWalker:
     """Walks every pickle in buf[start:end]. ``on_nested(start, end, offset)`` is called for bytes that a
     nested loader (torch.storage._load_from_bytes) would load as a file of its own."""
 
-    def __init__(self, buf, start: int, end: int, rules: GlobalRules, on_nested=None):
+    def __init__(self, buf, start: int, end: int, rules: GlobalRules, member: str | None = None, on_nested=None):
         self.buf = buf
         self.start = start
         self.end = end
         self.rules = rules
+        self.member = member
         self.on_nested = on_nested
         self.result = WalkResult()
         self._seen: set[tuple[str, str | None]] = set()
         self._any_global = False
+        self._nested_loader_seen = False
         self._nesting = 0
 
     # -- reporting -------------------------------------------------------------------------------------
@@ -133,7 +141,7 @@ class PickleWalker:
         if key in self._seen:
             return
         self._seen.add(key)
-        self.result.findings.append(Finding(rule_id, severity, message, name, None, offset - self.start))
+        self.result.findings.append(Finding(rule_id, severity, message, name, self.member, offset - self.start))
 
     def _import(self, module: str, name: str, offset: int) -> Global:
         self._any_global = True
@@ -142,7 +150,10 @@ class PickleWalker:
             self._report(rating.rule_id, rating.severity, rating.message, f"{module}.{name}", offset)
         if name == "NumpyArrayWrapper" and module in JOBLIB_MODULES:
             self.result.saw_joblib = True
-        return Global(module, name)
+        role = self.rules.call_role(module, name)
+        if role is NESTED_LOADER:
+            self._nested_loader_seen = True
+        return Global(module, name, role)
 
     # -- the driver --------------------------------------------------------------------------------------
 
@@ -154,6 +165,8 @@ class PickleWalker:
         for non-pickle bytes: loaders stop at the first byte they cannot parse, so nothing past it runs."""
         pos = self.start
         res = self.result
+        if not strict and pos < self.end and self.buf[pos] not in OPCODES:
+            return res  # not even one opcode: not a pickle
         while pos < self.end:
             self._any_global = False
             reported = len(res.findings)
@@ -186,342 +199,343 @@ class PickleWalker:
     def _walk_one(self, pos: int):  # noqa: C901 - one loop over opcodes is the fast way to do this
         buf, end = self.buf, self.end
         stack: list = []
-        marks: list[int] = []
+        append = stack.append
+        marks: list[int] = [0]  # stack lengths at each MARK, above a base entry that is never popped
         memo: dict = {}
-        fence = 0  # stack items below the last MARK cannot be popped
+        fence = 0  # == marks[-1]: stack items below the last MARK cannot be popped
         proto = 0
-
-        def underflow(at):
-            return PickleError("unpickling stack underflow", at)
-
-        def pop_mark(at):
-            nonlocal fence
-            if not marks:
-                raise PickleError("MARK not found", at)
-            k = marks.pop()
-            items = stack[k:]
-            del stack[k:]
-            fence = marks[-1] if marks else 0
-            return items
-
-        def readline(at):
-            nl = buf.find(b"\n", at, end)
-            if nl < 0:
-                raise PickleError("pickle data was truncated (no end of line)", at)
-            return buf[at:nl], nl + 1
-
-        def text(a, n):
-            if n > MAX_DECODED_TEXT:
-                return TEXT
-            try:
-                return buf[a : a + n].decode("utf-8", "surrogatepass")
-            except UnicodeDecodeError:
-                raise PickleError("invalid UTF-8 in string", a) from None
 
         try:
             while pos < end:
                 at = pos
                 op = buf[pos]
                 pos += 1
-                # Ordered by how often each opcode appears in real checkpoints.
-                if op == 0x71:  # BINPUT
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    memo[buf[pos]] = stack[-1]
-                    pos += 1
-                elif op == 0x94:  # MEMOIZE
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    memo[len(memo)] = stack[-1]
-                elif op == 0x68:  # BINGET
-                    key = buf[pos]
-                    pos += 1
-                    if key not in memo:
-                        raise PickleError(f"memo value not found at index {key}", at)
-                    stack.append(memo[key])
-                elif op == 0x8C:  # SHORT_BINUNICODE
-                    n = buf[pos]
-                    pos += 1
-                    stack.append(text(pos, n))
-                    pos += n
-                elif op == 0x58:  # BINUNICODE
-                    n = unpack_from("<I", buf, pos)[0]
-                    pos += 4
-                    if n > end - pos:
-                        raise PickleError("pickle data was truncated (string)", at)
-                    stack.append(text(pos, n))
-                    pos += n
-                elif op == 0x4B:  # BININT1
-                    stack.append(buf[pos])
-                    pos += 1
-                elif op == 0x28:  # MARK
-                    marks.append(len(stack))
-                    fence = len(stack)
-                elif op == 0x74:  # TUPLE
-                    stack.append(tuple(pop_mark(at)[:CONTAINER_CAP]))
-                elif op == 0x85:  # TUPLE1
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    stack[-1] = (stack[-1],)
-                elif op == 0x86:  # TUPLE2
-                    if len(stack) < fence + 2:
-                        raise underflow(at)
-                    b = stack.pop()
-                    stack[-1] = (stack[-1], b)
-                elif op == 0x87:  # TUPLE3
-                    if len(stack) < fence + 3:
-                        raise underflow(at)
-                    c = stack.pop()
-                    b = stack.pop()
-                    stack[-1] = (stack[-1], b, c)
-                elif op == 0x29:  # EMPTY_TUPLE
-                    stack.append(())
-                elif op == 0x52:  # REDUCE
-                    if len(stack) < fence + 2:
-                        raise underflow(at)
-                    args = stack.pop()
-                    stack[-1] = self._call(stack[-1], args, at)
-                elif op == 0x51:  # BINPERSID
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    stack[-1] = PERSISTENT
-                elif op == 0x89:  # NEWFALSE
-                    stack.append(False)
-                elif op == 0x88:  # NEWTRUE
-                    stack.append(True)
-                elif op == 0x75:  # SETITEMS
-                    items = pop_mark(at)
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    if len(items) % 2:
-                        raise PickleError("odd number of items for SETITEMS", at)
-                    self._store(stack[-1], items, at)
-                elif op == 0x73:  # SETITEM
-                    if len(stack) < fence + 3:
-                        raise underflow(at)
-                    v = stack.pop()
-                    k = stack.pop()
-                    self._store(stack[-1], [k, v], at)
-                elif op == 0x7D:  # EMPTY_DICT
-                    stack.append(PDict())
-                elif op == 0x62:  # BUILD
-                    if len(stack) < fence + 2:
-                        raise underflow(at)
-                    state = stack.pop()
-                    pos = self._build(stack[-1], state, pos, at)
-                elif op == 0x63:  # GLOBAL
-                    module, pos = readline(pos)
-                    name, pos = readline(pos)
-                    stack.append(self._import_text(module, name, at))
-                elif op == 0x93:  # STACK_GLOBAL
-                    if len(stack) < fence + 2:
-                        raise underflow(at)
-                    name = stack.pop()
-                    stack[-1] = self._stack_global(stack[-1], name, at)
-                elif op == 0x5D:  # EMPTY_LIST
-                    stack.append([])
-                elif op == 0x65:  # APPENDS
-                    items = pop_mark(at)
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    self._append(stack[-1], items, at)
-                elif op == 0x61:  # APPEND
-                    if len(stack) < fence + 2:
-                        raise underflow(at)
-                    v = stack.pop()
-                    self._append(stack[-1], [v], at)
-                elif op == 0x4E:  # NONE
-                    stack.append(None)
-                elif op == 0x4A:  # BININT
-                    stack.append(unpack_from("<i", buf, pos)[0])
-                    pos += 4
-                elif op == 0x4D:  # BININT2
-                    stack.append(unpack_from("<H", buf, pos)[0])
-                    pos += 2
-                elif op == 0x47:  # BINFLOAT
-                    stack.append(FLOAT)
-                    pos += 8
-                elif op == 0x72:  # LONG_BINPUT
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    memo[unpack_from("<I", buf, pos)[0]] = stack[-1]
-                    pos += 4
-                elif op == 0x6A:  # LONG_BINGET
-                    key = unpack_from("<I", buf, pos)[0]
-                    pos += 4
-                    if key not in memo:
-                        raise PickleError(f"memo value not found at index {key}", at)
-                    stack.append(memo[key])
-                elif op == 0x42 or op == 0x43 or op == 0x8E or op == 0x96:  # BINBYTES, SHORT_, BINBYTES8, BYTEARRAY8
-                    if op == 0x43:
-                        n = buf[pos]
+                # Three groups by opcode value, each ordered by how often its opcodes appear in real files.
+                if op < 0x60:  # protocol 0-1 opcodes: symbols, digits, capitals
+                    if op == 0x4B:  # BININT1
+                        append(buf[pos])
                         pos += 1
-                    elif op == 0x42:
+                    elif op == 0x28:  # MARK
+                        marks.append(len(stack))
+                        fence = len(stack)
+                    elif op == 0x58:  # BINUNICODE
                         n = unpack_from("<I", buf, pos)[0]
                         pos += 4
-                    else:
-                        n = unpack_from("<Q", buf, pos)[0]
+                        if n > end - pos:
+                            raise PickleError("pickle data was truncated (string)", at)
+                        append(_text(buf, pos, n))
+                        pos += n
+                    elif op == 0x47:  # BINFLOAT
+                        append(FLOAT)
                         pos += 8
-                    if n > end - pos:
-                        raise PickleError("pickle data was truncated (bytes)", at)
-                    stack.append(BytesRef(pos, pos + n))
-                    pos += n
-                elif op == 0x8A:  # LONG1
-                    n = buf[pos]
-                    pos += 1
-                    stack.append(int.from_bytes(buf[pos : pos + n], "little", signed=True))
-                    pos += n
-                elif op == 0x95:  # FRAME
-                    n = unpack_from("<Q", buf, pos)[0]
-                    pos += 8
-                    if n > end - pos:
-                        raise PickleError("pickle data was truncated (frame)", at)
-                elif op == 0x80:  # PROTO
-                    proto = buf[pos]
-                    pos += 1
-                    if proto > HIGHEST_PROTOCOL:
-                        raise PickleError(f"unsupported pickle protocol: {proto}", at)
-                elif op == 0x2E:  # STOP
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    return pos, stack[-1]
-                elif op == 0x81:  # NEWOBJ
-                    if len(stack) < fence + 2:
-                        raise underflow(at)
-                    args = stack.pop()
-                    stack[-1] = self._call(stack[-1], args, at, instantiate=True)
-                elif op == 0x92:  # NEWOBJ_EX
-                    if len(stack) < fence + 3:
-                        raise underflow(at)
-                    kwargs = stack.pop()
-                    args = stack.pop()
-                    stack[-1] = self._call(stack[-1], args, at, instantiate=True, kwargs=kwargs)
-                elif op == 0x8F:  # EMPTY_SET
-                    stack.append(SET)
-                elif op == 0x90:  # ADDITEMS
-                    items = pop_mark(at)
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    self._append(stack[-1], items, at)
-                elif op == 0x91:  # FROZENSET
-                    pop_mark(at)
-                    stack.append(SET)
-                elif op == 0x8D:  # BINUNICODE8
-                    n = unpack_from("<Q", buf, pos)[0]
-                    pos += 8
-                    if n > end - pos:
-                        raise PickleError("pickle data was truncated (string)", at)
-                    stack.append(text(pos, n))
-                    pos += n
-                elif op == 0x8B:  # LONG4
-                    n = unpack_from("<i", buf, pos)[0]
-                    pos += 4
-                    if n < 0 or n > end - pos:
-                        raise PickleError("bad LONG4 byte count", at)
-                    stack.append(int.from_bytes(buf[pos : pos + n], "little", signed=True) if n <= 16 else FLOAT)
-                    pos += n
-                elif op == 0x6C:  # LIST
-                    stack.append(pop_mark(at)[:CONTAINER_CAP])
-                elif op == 0x64:  # DICT
-                    items = pop_mark(at)
-                    if len(items) % 2:
-                        raise PickleError("odd number of items for DICT", at)
-                    d = PDict()
-                    d.items = list(zip(items[0::2], items[1::2]))[:CONTAINER_CAP]
-                    stack.append(d)
-                elif op == 0x30:  # POP
-                    if len(stack) > fence:
-                        stack.pop()
-                    elif marks:
-                        pop_mark(at)
+                    elif op == 0x52:  # REDUCE
+                        if len(stack) < fence + 2:
+                            raise PickleError(UNDERFLOW, at)
+                        args = stack.pop()
+                        stack[-1] = self._call(stack[-1], args, at)
+                    elif op == 0x2E:  # STOP
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+                        return pos, stack[-1]
+                    elif op == 0x4E:  # NONE
+                        append(None)
+                    elif op == 0x5D:  # EMPTY_LIST
+                        append([])
+                    elif op == 0x29:  # EMPTY_TUPLE
+                        append(())
+                    elif op == 0x4A:  # BININT
+                        append(unpack_from("<i", buf, pos)[0])
+                        pos += 4
+                    elif op == 0x51:  # BINPERSID
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+                        stack[-1] = PERSISTENT
+                    elif op == 0x4D:  # BININT2
+                        append(unpack_from("<H", buf, pos)[0])
+                        pos += 2
+                    elif op == 0x42 or op == 0x43:  # BINBYTES, SHORT_BINBYTES
+                        if op == 0x43:
+                            n = buf[pos]
+                            pos += 1
+                        else:
+                            n = unpack_from("<I", buf, pos)[0]
+                            pos += 4
+                        if n > end - pos:
+                            raise PickleError("pickle data was truncated (bytes)", at)
+                        append(BytesRef(pos, pos + n))
+                        pos += n
+                    elif op == 0x30:  # POP
+                        if len(stack) > fence:
+                            stack.pop()
+                        elif len(marks) > 1:
+                            _pop_mark(stack, marks, at)
+                            fence = marks[-1]
+                        else:
+                            raise PickleError(UNDERFLOW, at)
+                    elif op == 0x31:  # POP_MARK
+                        _pop_mark(stack, marks, at)
+                        fence = marks[-1]
+                    elif op == 0x32:  # DUP
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+                        append(stack[-1])
+                    elif op == 0x49 or op == 0x4C:  # INT, LONG (protocol 0)
+                        line, pos = _readline(buf, pos, end)
+                        append(self._parse_int(line.rstrip(b"L") if op == 0x4C else line, at))
+                    elif op == 0x46:  # FLOAT
+                        line, pos = _readline(buf, pos, end)
+                        try:
+                            float(line)
+                        except ValueError:
+                            raise PickleError("invalid FLOAT literal", at) from None
+                        append(FLOAT)
+                    elif op == 0x53:  # STRING
+                        line, pos = _readline(buf, pos, end)
+                        append(self._quoted_string(line, at))
+                    elif op == 0x56:  # UNICODE
+                        line, pos = _readline(buf, pos, end)
+                        append(line.decode("raw-unicode-escape") if len(line) <= MAX_DECODED_TEXT else TEXT)
+                    elif op == 0x54 or op == 0x55:  # BINSTRING, SHORT_BINSTRING
+                        if op == 0x55:
+                            n = buf[pos]
+                            pos += 1
+                        else:
+                            n = unpack_from("<i", buf, pos)[0]
+                            pos += 4
+                        if n < 0 or n > end - pos:
+                            raise PickleError("bad BINSTRING length", at)
+                        append(buf[pos : pos + n].decode("latin-1") if n <= MAX_DECODED_TEXT else TEXT)
+                        pos += n
+                    elif op == 0x50:  # PERSID
+                        _, pos = _readline(buf, pos, end)
+                        append(PERSISTENT)
                     else:
-                        raise underflow(at)
-                elif op == 0x31:  # POP_MARK
-                    pop_mark(at)
-                elif op == 0x32:  # DUP
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                    stack.append(stack[-1])
-                elif op == 0x69:  # INST
-                    module, pos = readline(pos)
-                    name, pos = readline(pos)
-                    cls = self._import_text(module, name, at)
-                    stack.append(self._call(cls, tuple(pop_mark(at)[:CONTAINER_CAP]), at, instantiate=True))
-                elif op == 0x6F:  # OBJ
-                    items = pop_mark(at)
-                    if not items:
-                        raise underflow(at)
-                    stack.append(self._call(items[0], tuple(items[1 : CONTAINER_CAP + 1]), at, instantiate=True))
-                elif op == 0x82 or op == 0x83 or op == 0x84:  # EXT1, EXT2, EXT4
-                    width = {0x82: 1, 0x83: 2, 0x84: 4}[op]
-                    code = int.from_bytes(buf[pos : pos + width], "little")
-                    pos += width
-                    if code <= 0:
-                        raise PickleError("EXT specifies code <= 0", at)
-                    self._any_global = True
-                    self._report("pickle.extension-code", Severity.DANGEROUS,
-                                 f"imports the global registered as extension code {code}: the loading process's "
-                                 "copyreg registry decides what that is, which no scanner can see",
-                                 f"ext:{code}", at)
-                    stack.append(Global(None, None))
-                elif op == 0x67 or op == 0x70:  # GET, PUT (protocol 0)
-                    line, pos = readline(pos)
-                    try:
-                        key = int(line)
-                    except ValueError:
-                        raise PickleError("invalid memo key", at) from None
-                    if op == 0x67:
+                        raise PickleError(f"invalid opcode 0x{op:02x}", at)
+                elif op < 0x80:  # protocol 0-1 opcodes: lower case and brackets
+                    if op == 0x71:  # BINPUT
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+                        memo[buf[pos]] = stack[-1]
+                        pos += 1
+                    elif op == 0x63:  # GLOBAL
+                        module, pos = _readline(buf, pos, end)
+                        name, pos = _readline(buf, pos, end)
+                        append(self._import_text(module, name, at))
+                    elif op == 0x74:  # TUPLE
+                        items = _pop_mark(stack, marks, at)
+                        fence = marks[-1]
+                        append(tuple(items[:CONTAINER_CAP]))
+                    elif op == 0x7D:  # EMPTY_DICT
+                        append(PDict())
+                    elif op == 0x68:  # BINGET
+                        key = buf[pos]
+                        pos += 1
                         if key not in memo:
                             raise PickleError(f"memo value not found at index {key}", at)
-                        stack.append(memo[key])
-                    else:
-                        if key < 0:
-                            raise PickleError("negative PUT argument", at)
+                        append(memo[key])
+                    elif op == 0x75:  # SETITEMS
+                        items = _pop_mark(stack, marks, at)
+                        fence = marks[-1]
                         if len(stack) <= fence:
-                            raise underflow(at)
-                        memo[key] = stack[-1]
-                elif op == 0x49 or op == 0x4C:  # INT, LONG (protocol 0)
-                    line, pos = readline(pos)
-                    stack.append(self._parse_int(line.rstrip(b"L") if op == 0x4C else line, at))
-                elif op == 0x46:  # FLOAT
-                    line, pos = readline(pos)
-                    try:
-                        float(line)
-                    except ValueError:
-                        raise PickleError("invalid FLOAT literal", at) from None
-                    stack.append(FLOAT)
-                elif op == 0x53:  # STRING
-                    line, pos = readline(pos)
-                    stack.append(self._quoted_string(line, at))
-                elif op == 0x56:  # UNICODE
-                    line, pos = readline(pos)
-                    stack.append(line.decode("raw-unicode-escape") if len(line) <= MAX_DECODED_TEXT else TEXT)
-                elif op == 0x54 or op == 0x55:  # BINSTRING, SHORT_BINSTRING
-                    if op == 0x55:
+                            raise PickleError(UNDERFLOW, at)
+                        if len(items) % 2:
+                            raise PickleError("odd number of items for SETITEMS", at)
+                        self._store(stack[-1], items, at)
+                    elif op == 0x62:  # BUILD
+                        if len(stack) < fence + 2:
+                            raise PickleError(UNDERFLOW, at)
+                        state = stack.pop()
+                        pos = self._build(stack[-1], state, pos, at)
+                    elif op == 0x65:  # APPENDS
+                        items = _pop_mark(stack, marks, at)
+                        fence = marks[-1]
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+                        self._append(stack[-1], items, at)
+                    elif op == 0x73:  # SETITEM
+                        if len(stack) < fence + 3:
+                            raise PickleError(UNDERFLOW, at)
+                        v = stack.pop()
+                        k = stack.pop()
+                        self._store(stack[-1], [k, v], at)
+                    elif op == 0x61:  # APPEND
+                        if len(stack) < fence + 2:
+                            raise PickleError(UNDERFLOW, at)
+                        v = stack.pop()
+                        self._append(stack[-1], [v], at)
+                    elif op == 0x72:  # LONG_BINPUT
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+                        memo[unpack_from("<I", buf, pos)[0]] = stack[-1]
+                        pos += 4
+                    elif op == 0x6A:  # LONG_BINGET
+                        key = unpack_from("<I", buf, pos)[0]
+                        pos += 4
+                        if key not in memo:
+                            raise PickleError(f"memo value not found at index {key}", at)
+                        append(memo[key])
+                    elif op == 0x6C:  # LIST
+                        items = _pop_mark(stack, marks, at)
+                        fence = marks[-1]
+                        append(items[:CONTAINER_CAP])
+                    elif op == 0x64:  # DICT
+                        items = _pop_mark(stack, marks, at)
+                        fence = marks[-1]
+                        if len(items) % 2:
+                            raise PickleError("odd number of items for DICT", at)
+                        d = PDict()
+                        d.items = list(zip(items[0::2], items[1::2]))[:CONTAINER_CAP]
+                        append(d)
+                    elif op == 0x69:  # INST
+                        module, pos = _readline(buf, pos, end)
+                        name, pos = _readline(buf, pos, end)
+                        cls = self._import_text(module, name, at)
+                        items = _pop_mark(stack, marks, at)
+                        fence = marks[-1]
+                        append(self._call(cls, tuple(items[:CONTAINER_CAP]), at, instantiate=True))
+                    elif op == 0x6F:  # OBJ
+                        items = _pop_mark(stack, marks, at)
+                        fence = marks[-1]
+                        if not items:
+                            raise PickleError(UNDERFLOW, at)
+                        append(self._call(items[0], tuple(items[1 : CONTAINER_CAP + 1]), at, instantiate=True))
+                    elif op == 0x67 or op == 0x70:  # GET, PUT (protocol 0)
+                        line, pos = _readline(buf, pos, end)
+                        try:
+                            key = int(line)
+                        except ValueError:
+                            raise PickleError("invalid memo key", at) from None
+                        if op == 0x67:
+                            if key not in memo:
+                                raise PickleError(f"memo value not found at index {key}", at)
+                            append(memo[key])
+                        else:
+                            if key < 0:
+                                raise PickleError("negative PUT argument", at)
+                            if len(stack) <= fence:
+                                raise PickleError(UNDERFLOW, at)
+                            memo[key] = stack[-1]
+                    else:
+                        raise PickleError(f"invalid opcode 0x{op:02x}", at)
+                else:  # protocol 2-5 opcodes
+                    if op == 0x94:  # MEMOIZE
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+                        memo[len(memo)] = stack[-1]
+                    elif op == 0x8C:  # SHORT_BINUNICODE
+                        n = buf[pos] + pos + 1
+                        append(buf[pos + 1 : n].decode("utf-8", "surrogatepass"))
+                        pos = n
+                    elif op == 0x80:  # PROTO
+                        proto = buf[pos]
+                        pos += 1
+                        if proto > HIGHEST_PROTOCOL:
+                            raise PickleError(f"unsupported pickle protocol: {proto}", at)
+                    elif op == 0x85:  # TUPLE1
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+                        stack[-1] = (stack[-1],)
+                    elif op == 0x93:  # STACK_GLOBAL
+                        if len(stack) < fence + 2:
+                            raise PickleError(UNDERFLOW, at)
+                        name = stack.pop()
+                        stack[-1] = self._stack_global(stack[-1], name, at)
+                    elif op == 0x89:  # NEWFALSE
+                        append(False)
+                    elif op == 0x88:  # NEWTRUE
+                        append(True)
+                    elif op == 0x95:  # FRAME
+                        n = unpack_from("<Q", buf, pos)[0]
+                        pos += 8
+                        if n > end - pos:
+                            raise PickleError("pickle data was truncated (frame)", at)
+                    elif op == 0x87:  # TUPLE3
+                        if len(stack) < fence + 3:
+                            raise PickleError(UNDERFLOW, at)
+                        c = stack.pop()
+                        b = stack.pop()
+                        stack[-1] = (stack[-1], b, c)
+                    elif op == 0x86:  # TUPLE2
+                        if len(stack) < fence + 2:
+                            raise PickleError(UNDERFLOW, at)
+                        b = stack.pop()
+                        stack[-1] = (stack[-1], b)
+                    elif op == 0x8E or op == 0x96:  # BINBYTES8, BYTEARRAY8
+                        n = unpack_from("<Q", buf, pos)[0]
+                        pos += 8
+                        if n > end - pos:
+                            raise PickleError("pickle data was truncated (bytes)", at)
+                        append(BytesRef(pos, pos + n))
+                        pos += n
+                    elif op == 0x8A:  # LONG1
                         n = buf[pos]
                         pos += 1
-                    else:
+                        append(int.from_bytes(buf[pos : pos + n], "little", signed=True))
+                        pos += n
+                    elif op == 0x81:  # NEWOBJ
+                        if len(stack) < fence + 2:
+                            raise PickleError(UNDERFLOW, at)
+                        args = stack.pop()
+                        stack[-1] = self._call(stack[-1], args, at, instantiate=True)
+                    elif op == 0x92:  # NEWOBJ_EX
+                        if len(stack) < fence + 3:
+                            raise PickleError(UNDERFLOW, at)
+                        kwargs = stack.pop()
+                        args = stack.pop()
+                        stack[-1] = self._call(stack[-1], args, at, instantiate=True, kwargs=kwargs)
+                    elif op == 0x8F:  # EMPTY_SET
+                        append(SET)
+                    elif op == 0x90:  # ADDITEMS
+                        items = _pop_mark(stack, marks, at)
+                        fence = marks[-1]
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+                        self._append(stack[-1], items, at)
+                    elif op == 0x91:  # FROZENSET
+                        _pop_mark(stack, marks, at)
+                        fence = marks[-1]
+                        append(SET)
+                    elif op == 0x8D:  # BINUNICODE8
+                        n = unpack_from("<Q", buf, pos)[0]
+                        pos += 8
+                        if n > end - pos:
+                            raise PickleError("pickle data was truncated (string)", at)
+                        append(_text(buf, pos, n))
+                        pos += n
+                    elif op == 0x8B:  # LONG4
                         n = unpack_from("<i", buf, pos)[0]
                         pos += 4
-                    if n < 0 or n > end - pos:
-                        raise PickleError("bad BINSTRING length", at)
-                    stack.append(buf[pos : pos + n].decode("latin-1") if n <= MAX_DECODED_TEXT else TEXT)
-                    pos += n
-                elif op == 0x50:  # PERSID
-                    _, pos = readline(pos)
-                    stack.append(PERSISTENT)
-                elif op == 0x97:  # NEXT_BUFFER
-                    stack.append(BUFFER)
-                elif op == 0x98:  # READONLY_BUFFER
-                    if len(stack) <= fence:
-                        raise underflow(at)
-                else:
-                    raise PickleError(f"invalid opcode 0x{op:02x}", at)
+                        if n < 0 or n > end - pos:
+                            raise PickleError("bad LONG4 byte count", at)
+                        append(int.from_bytes(buf[pos : pos + n], "little", signed=True) if n <= 16 else FLOAT)
+                        pos += n
+                    elif op == 0x82 or op == 0x83 or op == 0x84:  # EXT1, EXT2, EXT4
+                        width = {0x82: 1, 0x83: 2, 0x84: 4}[op]
+                        code = int.from_bytes(buf[pos : pos + width], "little")
+                        pos += width
+                        if code <= 0:
+                            raise PickleError("EXT specifies code <= 0", at)
+                        self._any_global = True
+                        self._report("pickle.extension-code", Severity.DANGEROUS,
+                                     f"imports the global registered as extension code {code}: the loading process's "
+                                     "copyreg registry decides what that is, which no scanner can see",
+                                     f"ext:{code}", at)
+                        append(Global(None, None))
+                    elif op == 0x97:  # NEXT_BUFFER
+                        append(BUFFER)
+                    elif op == 0x98:  # READONLY_BUFFER
+                        if len(stack) <= fence:
+                            raise PickleError(UNDERFLOW, at)
+
+                    else:
+                        raise PickleError(f"invalid opcode 0x{op:02x}", at)
         except IndexError:
             raise PickleError("pickle data was truncated", pos) from None
+        except UnicodeDecodeError:
+            raise PickleError("invalid UTF-8 in string", at) from None
         except PickleError:
             raise
-        except Exception as exc:  # struct.error, UnicodeDecodeError from short reads
+        except Exception as exc:  # struct.error from reads past the end
             raise PickleError(f"malformed pickle: {exc}", pos) from None
         raise PickleError("pickle data was truncated (no STOP)", min(pos, end))
 
@@ -548,13 +562,10 @@ class PickleWalker:
         return codecs.escape_decode(line[1:-1])[0].decode("latin-1")
 
     def _import_text(self, module_b: bytes, name_b: bytes, at: int) -> Global:
-        try:
-            module, name = module_b.decode("utf-8"), name_b.decode("utf-8")
-        except UnicodeDecodeError:
-            raise PickleError("global name is not UTF-8", at) from None
-        if not _is_dotted_identifier(module) or not _is_dotted_identifier(name):
-            raise PickleError(f"not an importable global name: {module!r} {name!r}", at)
-        return self._import(module, name, at)
+        names = _text_global(module_b, name_b)
+        if names is None:
+            raise PickleError(f"not an importable global name: {module_b[:80]!r} {name_b[:80]!r}", at)
+        return self._import(names[0], names[1], at)
 
     def _stack_global(self, module, name, at: int) -> Global:
         if type(module) is str and type(name) is str:
@@ -571,19 +582,16 @@ class PickleWalker:
 
     def _call(self, func, args, at: int, instantiate: bool = False, kwargs=None):
         if isinstance(func, Global):
-            if func.name is not None:
-                full = f"{func.module}.{func.name}"
-                accessor = self.rules.accessors.get(full)
-                if accessor is not None:
-                    self._check_accessor(accessor, args, at)
-                elif full in self.rules.nested_loaders:
-                    self._nested_load(full, args, at)
-            self._check_loader_arguments(args, at)
+            role = func.role
+            if role is NESTED_LOADER:
+                self._nested_load(func.full, args, at)
+            elif role is not None:
+                self._check_accessor(role, args, at)
+            if self._nested_loader_seen:
+                self._check_loader_arguments(args, at)
         elif isinstance(func, Obj):
-            fetched = isinstance(func.func, Global) and func.func.name is not None and (
-                f"{func.func.module}.{func.func.name}" in self.rules.accessors
-            )
-            if fetched:
+            inner = func.func
+            if isinstance(inner, Global) and inner.role is not None and inner.role is not NESTED_LOADER:
                 self._report("pickle.call-fetched-attribute", Severity.DANGEROUS,
                              "calls an attribute fetched by name while loading", None, at)
             else:
@@ -616,7 +624,7 @@ class PickleWalker:
         """A nested loader handed to another callable can be called with bytes that were never scanned."""
         if isinstance(args, tuple):
             for value in args:
-                if isinstance(value, Global) and value.name is not None and value.full in self.rules.nested_loaders:
+                if isinstance(value, Global) and value.role is NESTED_LOADER:
                     self._report("pickle.indirect-nested-load", Severity.SUSPICIOUS,
                                  f"passes {value.full} to another callable, which may load unscanned bytes",
                                  value.full, at)
@@ -680,5 +688,44 @@ class PickleWalker:
         return pos + span
 
 
+UNDERFLOW = "unpickling stack underflow"
+
+
+def _pop_mark(stack: list, marks: list, at: int) -> list:
+    """Pop everything above the last MARK (the caller then resets its fence to marks[-1])."""
+    if len(marks) == 1:
+        raise PickleError("MARK not found", at)
+    k = marks.pop()
+    items = stack[k:]
+    del stack[k:]
+    return items
+
+
+def _readline(buf, at: int, end: int):
+    nl = buf.find(b"\n", at, end)
+    if nl < 0:
+        raise PickleError("pickle data was truncated (no end of line)", at)
+    return buf[at:nl], nl + 1
+
+
+def _text(buf, a: int, n: int):
+    """A decoded string, or TEXT for long ones (never needed as names, so never decoded)."""
+    if n > MAX_DECODED_TEXT:
+        return TEXT
+    return buf[a : a + n].decode("utf-8", "surrogatepass")
+
+
 def _is_dotted_identifier(text: str) -> bool:
     return bool(text) and all(part.isidentifier() for part in text.split("."))
+
+
+@lru_cache(maxsize=4096)
+def _text_global(module_b: bytes, name_b: bytes) -> tuple[str, str] | None:
+    """(module, name) of a GLOBAL or INST argument, or None unless both are UTF-8 dotted identifiers."""
+    try:
+        module, name = module_b.decode("utf-8"), name_b.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _is_dotted_identifier(module) and _is_dotted_identifier(name):
+        return module, name
+    return None

@@ -21,6 +21,8 @@ from .findings import Severity
 # Bump when a change to the scanning code (not the rules data) can change a verdict.
 ENGINE_REVISION = "1"
 
+NESTED_LOADER = "nested-loader"  # call role of globals whose bytes argument is a nested file
+
 RULE_FILES = ("allowed_globals.yaml", "dangerous_globals.yaml", "template_injection.yaml", "formats.yaml")
 
 
@@ -107,6 +109,15 @@ class GlobalRules:
 
     def is_dangerous_attribute(self, attribute: str) -> bool:
         return attribute in self.attributes or self.is_special_attribute(attribute)
+
+    @lru_cache(maxsize=4096)
+    def call_role(self, module: str, name: str):
+        """How calls to this global are checked: its Accessor, NESTED_LOADER, or None."""
+        module, name = self.canonical(module, name)
+        full = f"{module}.{name}"
+        if full in self.nested_loaders:
+            return NESTED_LOADER
+        return self.accessors.get(full)
 
     @lru_cache(maxsize=4096)
     def classify(self, module: str, name: str) -> Rating:

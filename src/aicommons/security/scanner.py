@@ -6,22 +6,24 @@ from __future__ import annotations
 import json
 import mmap
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import archives
 from .findings import Finding, ScanResult, Severity, verdict_of
 from .gguf_check import check_gguf
 from .npy_check import NpyError, header_length, parse_header
-from .pickle_walker import PickleWalker
+from .pickle_walker import OPCODES, PickleWalker
 from .rules import Rules, load_rules
 from .safetensors_check import check_safetensors
-from .sniff import SNIFF_BYTES, sniff
+from .sniff import KINDS, SNIFF_BYTES, sniff
 from .sources import (BZIP2, GZIP, LZMA_ALONE, XZ, ZLIB, Budget, CorruptStream, Inflating, LimitExceeded, Region,
                       lz4_codec)
 from .templates import check_chat_template
 
+SMALL_FILE = 1 << 16  # read with a single call
 READ_WHOLE_BELOW = 1 << 20  # smaller files are read; larger ones are memory-mapped
+FILE, MEMBER, LOADER = "file", "member", "loader"  # what a layer is to its loader (see _Scan.scan)
 TORCH_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # first pickle of a legacy (non-zip) torch.save file
 MAX_TEMPLATE_TEXT = 1 << 20
 MAX_JSON_TEXT = 64 << 20
@@ -57,14 +59,17 @@ class _Scan:
 
     # -- dispatch ----------------------------------------------------------------------------------------------
 
-    def scan(self, src: Region | Inflating, member: str | None, depth: int, strict: bool = True) -> str:
-        """Scan one layer; returns the format it was recognised as. `strict`: a pickle here is the pickle a
-        loader reads (so parse errors matter), rather than bytes that merely start like one."""
+    def scan(self, src: Region | Inflating, member: str | None, depth: int, mode: str = FILE) -> str:
+        """Scan one layer; returns the format it was recognised as.
+
+        mode FILE: a whole file or stream, where a pickle header means a pickle (whose parse errors matter).
+        MEMBER: an archive member that a loader does not unpickle (tensor bytes may start like a pickle).
+        LOADER: the member a loader unpickles (torch's data.pkl), which must parse whatever it starts with."""
         kind = sniff(src.head(SNIFF_BYTES))
-        if kind == "pickle" and not strict:
+        if kind == "pickle" and mode == MEMBER:
             kind = "other"
         try:
-            return getattr(self, "_" + kind.replace("-", "_"))(src, member, depth, strict)
+            return _HANDLERS[kind](self, src, member, depth, mode == LOADER)
         except Exception as exc:  # a scanner bug or an input nobody foresaw must not pass as safe
             self.add("scanner.error", Severity.INVALID, f"could not be scanned: {type(exc).__name__}: {exc}", member)
             return kind
@@ -93,8 +98,8 @@ class _Scan:
             if self._descend(depth, member):
                 self.scan(Region(region.buf, start, end), join(member, f"[bytes@{at - region.start}]"), depth + 1)
 
-        result = PickleWalker(region.buf, region.start, region.end, self.rules.globals, nested).walk(strict)
-        self.findings.extend(replace(f, member=member) for f in result.findings)
+        result = PickleWalker(region.buf, region.start, region.end, self.rules.globals, member, nested).walk(strict)
+        self.findings.extend(result.findings)
         if result.error is not None:
             self.add("pickle.parse-error", Severity.INVALID,
                      f"pickle stops parsing: {result.error.message}; a loader fails here, after running what "
@@ -109,13 +114,15 @@ class _Scan:
 
     def _other(self, src, member, depth, strict) -> str:
         region = self._region(src, member)
-        result = self._walk(region, member, depth, strict=False)
-        if result.pickles or result.error is not None:
-            return "joblib" if result.saw_joblib else "pickle"
+        if region.buf[region.start] in OPCODES:  # else not even the first byte could start a pickle
+            result = self._walk(region, member, depth, strict=strict)
+            if result.pickles or result.error is not None:
+                return "joblib" if result.saw_joblib else "pickle"
         head = region.head(8192)
         if b"\x00" in head or not _is_utf8_prefix(head):
             return "data"
-        self._check_text_templates(region, member)
+        if b"{" in head or region.size > len(head):  # JSON and Jinja both need braces
+            self._check_text_templates(region, member)
         return "text"
 
     # -- text carrying chat templates ----------------------------------------------------------------------------
@@ -151,7 +158,8 @@ class _Scan:
             for rule, severity, message in entry.problems:
                 self.add(rule, severity, message, path)
             if entry.source is not None:
-                self.scan(entry.source, path, depth + 1, strict=self._is_loader_pickle(container, entry.name))
+                self.scan(entry.source, path, depth + 1,
+                          LOADER if self._is_loader_pickle(container, entry.name) else MEMBER)
 
     @staticmethod
     def _is_loader_pickle(container: str, name: str) -> bool:
@@ -188,7 +196,7 @@ class _Scan:
     def _compressed(self, codec, src, member, depth) -> str:
         if self._descend(depth, member):
             inner = self.scan(Inflating(codec, self._region(src, member)), join(member, f"[{codec.name}]"),
-                              depth + 1, strict=True)
+                              depth + 1)
             return f"{codec.name}/{inner}"
         return codec.name
 
@@ -271,6 +279,10 @@ class _Scan:
         return "empty"
 
 
+_HANDLERS = {name[1:].replace("_", "-"): method for name, method in vars(_Scan).items()
+             if name.startswith("_") and name[1:].replace("_", "-") in KINDS}
+
+
 def _is_utf8_prefix(data: bytes) -> bool:
     """UTF-8, allowing a character cut off at the end of the sample."""
     for cut in range(4):
@@ -318,19 +330,31 @@ def scan_file(path: str | os.PathLike, limits: ScanLimits = ScanLimits()) -> Sca
     name = os.fspath(path)
     scan = _Scan(load_rules(), limits)
     try:
-        with open(name, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size < READ_WHOLE_BELOW:
-                kind = scan.scan(Region(handle.read()), None, 0)
+        fd = os.open(name, os.O_RDONLY)
+        try:
+            data = os.read(fd, SMALL_FILE)
+            if len(data) < SMALL_FILE:  # a regular file returns less only at its end: the whole file
+                kind = scan.scan(Region(data), None, 0)
+            elif os.fstat(fd).st_size < READ_WHOLE_BELOW:
+                kind = scan.scan(Region(_read_all(fd, data)), None, 0)
             else:
-                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
                     kind = scan.scan(Region(mapped), None, 0)
+        finally:
+            os.close(fd)
     except OSError as exc:
         scan.add("scanner.unreadable", Severity.INVALID, f"cannot read the file: {exc.strerror or exc}", None)
         kind = "unknown"
     finally:
         scan.budget.close()
     return _result(name, scan, kind)
+
+
+def _read_all(fd: int, start: bytes) -> bytes:
+    chunks = [start]
+    while chunk := os.read(fd, READ_WHOLE_BELOW):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def scan_path(path: str | os.PathLike, limits: ScanLimits = ScanLimits()) -> list[ScanResult]:

@@ -4,6 +4,8 @@ still a checkpoint."""
 from __future__ import annotations
 
 SNIFF_BYTES = 512
+KINDS = frozenset({"empty", "safetensors", "zip", "gzip", "xz", "lz4", "zstd", "7z", "rar", "npy", "gguf", "pickle",
+                   "bzip2", "tar", "maybe-lzma", "maybe-zlib", "other"})
 
 # (prefix, kind); checked in order
 _MAGICS = (
@@ -18,6 +20,9 @@ _MAGICS = (
     (b"\x93NUMPY", "npy"),
     (b"GGUF", "gguf"),
 )
+_BY_FIRST_BYTE: dict[int, list[tuple[bytes, str]]] = {}
+for _magic, _kind in _MAGICS:
+    _BY_FIRST_BYTE.setdefault(_magic[0], []).append((_magic, _kind))
 
 
 def sniff(head: bytes) -> str:
@@ -28,7 +33,7 @@ def sniff(head: bytes) -> str:
         return "empty"
     if _looks_like_safetensors(head):  # first: its length prefix can start like a pickle or gzip
         return "safetensors"
-    for magic, kind in _MAGICS:
+    for magic, kind in _BY_FIRST_BYTE.get(head[0], ()):
         if head.startswith(magic):
             return kind
     if head[0] == 0x80 and len(head) > 1 and head[1] <= 5:
