@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import struct
 import tarfile
-from dataclasses import dataclass, field
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Iterator, NamedTuple
 
 from .findings import Severity
 from .sources import BZIP2, DEFLATE, ZIP_LZMA, Inflating, Region, RegionReader
@@ -24,11 +24,16 @@ class ArchiveError(Exception):
     """The archive's own structure cannot be read."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     name: str
-    source: Region | Inflating | None  # None: content unreachable (see problems)
-    problems: list[tuple[str, Severity, str]] = field(default_factory=list)
+    source: Region | Inflating | None = None  # None: content unreachable (see problems)
+    problems: list[tuple[str, Severity, str]] | None = None
+
+    def problem(self, rule: str, severity: Severity, message: str) -> None:
+        if self.problems is None:
+            self.problems = []
+        self.problems.append((rule, severity, message))
 
 
 def unsafe_path(name: str) -> bool:
@@ -38,8 +43,7 @@ def unsafe_path(name: str) -> bool:
     return ".." in name and ".." in name.replace("\\", "/").split("/")
 
 
-@dataclass(frozen=True)
-class ZipEntry:
+class ZipEntry(NamedTuple):
     name: str
     flags: int
     method: int
@@ -118,29 +122,29 @@ def zip_members(region: Region) -> Iterator[Member]:
 def _zip_member(region: Region, info: ZipEntry) -> Member:
     member = Member(info.name, None)
     if unsafe_path(info.name):
-        member.problems.append(("archive.unsafe-path", Severity.SUSPICIOUS,
-                                "member path escapes the extraction folder (absolute or '..')"))
+        member.problem("archive.unsafe-path", Severity.SUSPICIOUS,
+                       "member path escapes the extraction folder (absolute or '..')")
     local = region.read(info.header_offset, 30)
     if len(local) < 30 or local[:4] != b"PK\x03\x04":
-        member.problems.append(("archive.corrupt", Severity.INVALID, "member's local header is missing"))
+        member.problem("archive.corrupt", Severity.INVALID, "member's local header is missing")
         return member
-    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    name_len, extra_len = struct.unpack_from("<HH", local, 26)
     start = info.header_offset + 30 + name_len + extra_len
     if start + info.compressed_size > region.size:
-        member.problems.append(("archive.corrupt", Severity.INVALID, "member data runs past the end of the archive"))
+        member.problem("archive.corrupt", Severity.INVALID, "member data runs past the end of the archive")
         return member
     raw = region.sub(start, info.compressed_size)
     encrypted = info.flags & 0x1
     if encrypted:
-        member.problems.append(("archive.encrypted", Severity.SUSPICIOUS,
-                                "member is flagged as encrypted: its real content cannot be verified"))
+        member.problem("archive.encrypted", Severity.SUSPICIOUS,
+                       "member is flagged as encrypted: its real content cannot be verified")
     if info.method == 0:
         member.source = raw
     elif info.method in _ZIP_CODECS and not encrypted:
         member.source = Inflating(_ZIP_CODECS[info.method], raw, info.size)
     elif not encrypted:
-        member.problems.append(("archive.unsupported", Severity.SUSPICIOUS,
-                                f"member uses compression method {info.method}, which cannot be verified"))
+        member.problem("archive.unsupported", Severity.SUSPICIOUS,
+                       f"member uses compression method {info.method}, which cannot be verified")
     return member
 
 
@@ -150,19 +154,19 @@ def tar_members(region: Region) -> Iterator[Member]:
         for info in archive:
             member = Member(info.name, None)
             if unsafe_path(info.name):
-                member.problems.append(("archive.unsafe-path", Severity.SUSPICIOUS,
-                                        "member path escapes the extraction folder (absolute or '..')"))
+                member.problem("archive.unsafe-path", Severity.SUSPICIOUS,
+                               "member path escapes the extraction folder (absolute or '..')")
             if info.issym() or info.islnk():
                 if unsafe_path(info.linkname):
-                    member.problems.append(("archive.unsafe-link", Severity.SUSPICIOUS,
-                                            f"link points outside the extraction folder: {info.linkname}"))
+                    member.problem("archive.unsafe-link", Severity.SUSPICIOUS,
+                                   f"link points outside the extraction folder: {info.linkname}")
             elif info.ischr() or info.isblk() or info.isfifo():
-                member.problems.append(("archive.special-file", Severity.SUSPICIOUS,
-                                        "device or FIFO entry, which extraction would create"))
+                member.problem("archive.special-file", Severity.SUSPICIOUS,
+                               "device or FIFO entry, which extraction would create")
             elif info.isreg():
                 if info.offset_data + info.size > region.size:
-                    member.problems.append(("archive.corrupt", Severity.INVALID,
-                                            "member data runs past the end of the archive"))
+                    member.problem("archive.corrupt", Severity.INVALID,
+                                   "member data runs past the end of the archive")
                 else:
                     member.source = region.sub(info.offset_data, info.size)
             yield member

@@ -95,10 +95,13 @@ class _Opaque:
 
 
 FLOAT, TEXT, SET, BUFFER, PERSISTENT = (_Opaque(w) for w in ("float", "text", "set", "buffer", "persistent object"))
+# Stands on the stack where a MARK opcode was: items below it cannot be popped except through it.
+MARK = _Opaque("mark")
 _NOT_CALLABLE = (str, int, bool, type(None), tuple, list, PDict, BytesRef)
 
-# Every opcode of protocols 0-5 (pickletools.opcodes)
-OPCODES = frozenset(b"(.012FIJKLMNPQRSTUVXabcdeghijlopqrstu}])G" + bytes(range(0x80, 0x99)) + b"BC")
+# Opcodes that can start a pickle: those that push without popping (pickletools.opcodes, protocols 0-5).
+# Any other first byte makes the unpickler fail at once (stack underflow, no MARK, empty memo, bad opcode).
+FIRST_OPCODES = frozenset(b"(c}])NILFSVJKMGTUXBCP" + bytes([0x80, 0x82, 0x83, 0x84, *range(0x88, 0x90), 0x95, 0x96, 0x97]))
 
 
 class WalkResult:
@@ -145,14 +148,13 @@ class PickleWalker:
 
     def _import(self, module: str, name: str, offset: int) -> Global:
         self._any_global = True
-        rating = self.rules.classify(module, name)
+        rating, role = self.rules.lookup(module, name)
         if rating.severity is not None:
             self._report(rating.rule_id, rating.severity, rating.message, f"{module}.{name}", offset)
-        if name == "NumpyArrayWrapper" and module in JOBLIB_MODULES:
-            self.result.saw_joblib = True
-        role = self.rules.call_role(module, name)
         if role is NESTED_LOADER:
             self._nested_loader_seen = True
+        elif name == "NumpyArrayWrapper" and module in JOBLIB_MODULES:
+            self.result.saw_joblib = True
         return Global(module, name, role)
 
     # -- the driver --------------------------------------------------------------------------------------
@@ -165,8 +167,8 @@ class PickleWalker:
         for non-pickle bytes: loaders stop at the first byte they cannot parse, so nothing past it runs."""
         pos = self.start
         res = self.result
-        if not strict and pos < self.end and self.buf[pos] not in OPCODES:
-            return res  # not even one opcode: not a pickle
+        if not strict and pos < self.end and self.buf[pos] not in FIRST_OPCODES:
+            return res  # the unpickler would fail on the first byte: not a pickle
         while pos < self.end:
             self._any_global = False
             reported = len(res.findings)
@@ -200,9 +202,8 @@ class PickleWalker:
         buf, end = self.buf, self.end
         stack: list = []
         append = stack.append
-        marks: list[int] = [0]  # stack lengths at each MARK, above a base entry that is never popped
+        marks: list[int] = []  # where each MARK sits on the stack
         memo: dict = {}
-        fence = 0  # == marks[-1]: stack items below the last MARK cannot be popped
         proto = 0
 
         try:
@@ -217,24 +218,25 @@ class PickleWalker:
                         pos += 1
                     elif op == 0x28:  # MARK
                         marks.append(len(stack))
-                        fence = len(stack)
+                        append(MARK)
                     elif op == 0x58:  # BINUNICODE
                         n = unpack_from("<I", buf, pos)[0]
                         pos += 4
                         if n > end - pos:
                             raise PickleError("pickle data was truncated (string)", at)
-                        append(_text(buf, pos, n))
+                        append(buf[pos : pos + n].decode("utf-8", "surrogatepass") if n <= MAX_DECODED_TEXT else TEXT)
                         pos += n
                     elif op == 0x47:  # BINFLOAT
                         append(FLOAT)
                         pos += 8
                     elif op == 0x52:  # REDUCE
-                        if len(stack) < fence + 2:
-                            raise PickleError(UNDERFLOW, at)
                         args = stack.pop()
-                        stack[-1] = self._call(stack[-1], args, at)
+                        func = stack[-1]
+                        if args is MARK or func is MARK:
+                            raise PickleError(UNDERFLOW, at)
+                        stack[-1] = self._call(func, args, at)
                     elif op == 0x2E:  # STOP
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         return pos, stack[-1]
                     elif op == 0x4E:  # NONE
@@ -247,7 +249,7 @@ class PickleWalker:
                         append(unpack_from("<i", buf, pos)[0])
                         pos += 4
                     elif op == 0x51:  # BINPERSID
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         stack[-1] = PERSISTENT
                     elif op == 0x4D:  # BININT2
@@ -264,19 +266,13 @@ class PickleWalker:
                             raise PickleError("pickle data was truncated (bytes)", at)
                         append(BytesRef(pos, pos + n))
                         pos += n
-                    elif op == 0x30:  # POP
-                        if len(stack) > fence:
-                            stack.pop()
-                        elif len(marks) > 1:
-                            _pop_mark(stack, marks, at)
-                            fence = marks[-1]
-                        else:
-                            raise PickleError(UNDERFLOW, at)
+                    elif op == 0x30:  # POP: the top item, or the MARK on top
+                        if stack.pop() is MARK:
+                            marks.pop()
                     elif op == 0x31:  # POP_MARK
                         _pop_mark(stack, marks, at)
-                        fence = marks[-1]
                     elif op == 0x32:  # DUP
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         append(stack[-1])
                     elif op == 0x49 or op == 0x4C:  # INT, LONG (protocol 0)
@@ -313,18 +309,19 @@ class PickleWalker:
                         raise PickleError(f"invalid opcode 0x{op:02x}", at)
                 elif op < 0x80:  # protocol 0-1 opcodes: lower case and brackets
                     if op == 0x71:  # BINPUT
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         memo[buf[pos]] = stack[-1]
                         pos += 1
                     elif op == 0x63:  # GLOBAL
-                        module, pos = _readline(buf, pos, end)
-                        name, pos = _readline(buf, pos, end)
-                        append(self._import_text(module, name, at))
+                        nl = buf.find(b"\n", pos, end)
+                        nl2 = buf.find(b"\n", nl + 1, end) if nl >= 0 else -1
+                        if nl2 < 0:
+                            raise PickleError("pickle data was truncated (no end of line)", at)
+                        append(self._import_text(buf[pos:nl], buf[nl + 1 : nl2], at))
+                        pos = nl2 + 1
                     elif op == 0x74:  # TUPLE
-                        items = _pop_mark(stack, marks, at)
-                        fence = marks[-1]
-                        append(tuple(items[:CONTAINER_CAP]))
+                        append(tuple(_pop_mark(stack, marks, at)[:CONTAINER_CAP]))
                     elif op == 0x7D:  # EMPTY_DICT
                         append(PDict())
                     elif op == 0x68:  # BINGET
@@ -335,36 +332,35 @@ class PickleWalker:
                         append(memo[key])
                     elif op == 0x75:  # SETITEMS
                         items = _pop_mark(stack, marks, at)
-                        fence = marks[-1]
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         if len(items) % 2:
                             raise PickleError("odd number of items for SETITEMS", at)
                         self._store(stack[-1], items, at)
                     elif op == 0x62:  # BUILD
-                        if len(stack) < fence + 2:
-                            raise PickleError(UNDERFLOW, at)
                         state = stack.pop()
-                        pos = self._build(stack[-1], state, pos, at)
+                        inst = stack[-1]
+                        if state is MARK or inst is MARK:
+                            raise PickleError(UNDERFLOW, at)
+                        pos = self._build(inst, state, pos, at)
                     elif op == 0x65:  # APPENDS
                         items = _pop_mark(stack, marks, at)
-                        fence = marks[-1]
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         self._append(stack[-1], items, at)
                     elif op == 0x73:  # SETITEM
-                        if len(stack) < fence + 3:
-                            raise PickleError(UNDERFLOW, at)
                         v = stack.pop()
                         k = stack.pop()
+                        if v is MARK or k is MARK or stack[-1] is MARK:
+                            raise PickleError(UNDERFLOW, at)
                         self._store(stack[-1], [k, v], at)
                     elif op == 0x61:  # APPEND
-                        if len(stack) < fence + 2:
-                            raise PickleError(UNDERFLOW, at)
                         v = stack.pop()
+                        if v is MARK or stack[-1] is MARK:
+                            raise PickleError(UNDERFLOW, at)
                         self._append(stack[-1], [v], at)
                     elif op == 0x72:  # LONG_BINPUT
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         memo[unpack_from("<I", buf, pos)[0]] = stack[-1]
                         pos += 4
@@ -375,12 +371,9 @@ class PickleWalker:
                             raise PickleError(f"memo value not found at index {key}", at)
                         append(memo[key])
                     elif op == 0x6C:  # LIST
-                        items = _pop_mark(stack, marks, at)
-                        fence = marks[-1]
-                        append(items[:CONTAINER_CAP])
+                        append(_pop_mark(stack, marks, at)[:CONTAINER_CAP])
                     elif op == 0x64:  # DICT
                         items = _pop_mark(stack, marks, at)
-                        fence = marks[-1]
                         if len(items) % 2:
                             raise PickleError("odd number of items for DICT", at)
                         d = PDict()
@@ -391,11 +384,9 @@ class PickleWalker:
                         name, pos = _readline(buf, pos, end)
                         cls = self._import_text(module, name, at)
                         items = _pop_mark(stack, marks, at)
-                        fence = marks[-1]
                         append(self._call(cls, tuple(items[:CONTAINER_CAP]), at, instantiate=True))
                     elif op == 0x6F:  # OBJ
                         items = _pop_mark(stack, marks, at)
-                        fence = marks[-1]
                         if not items:
                             raise PickleError(UNDERFLOW, at)
                         append(self._call(items[0], tuple(items[1 : CONTAINER_CAP + 1]), at, instantiate=True))
@@ -412,14 +403,14 @@ class PickleWalker:
                         else:
                             if key < 0:
                                 raise PickleError("negative PUT argument", at)
-                            if len(stack) <= fence:
+                            if stack[-1] is MARK:
                                 raise PickleError(UNDERFLOW, at)
                             memo[key] = stack[-1]
                     else:
                         raise PickleError(f"invalid opcode 0x{op:02x}", at)
                 else:  # protocol 2-5 opcodes
                     if op == 0x94:  # MEMOIZE
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         memo[len(memo)] = stack[-1]
                     elif op == 0x8C:  # SHORT_BINUNICODE
@@ -432,14 +423,15 @@ class PickleWalker:
                         if proto > HIGHEST_PROTOCOL:
                             raise PickleError(f"unsupported pickle protocol: {proto}", at)
                     elif op == 0x85:  # TUPLE1
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         stack[-1] = (stack[-1],)
                     elif op == 0x93:  # STACK_GLOBAL
-                        if len(stack) < fence + 2:
-                            raise PickleError(UNDERFLOW, at)
                         name = stack.pop()
-                        stack[-1] = self._stack_global(stack[-1], name, at)
+                        module = stack[-1]
+                        if name is MARK or module is MARK:
+                            raise PickleError(UNDERFLOW, at)
+                        stack[-1] = self._stack_global(module, name, at)
                     elif op == 0x89:  # NEWFALSE
                         append(False)
                     elif op == 0x88:  # NEWTRUE
@@ -450,15 +442,15 @@ class PickleWalker:
                         if n > end - pos:
                             raise PickleError("pickle data was truncated (frame)", at)
                     elif op == 0x87:  # TUPLE3
-                        if len(stack) < fence + 3:
-                            raise PickleError(UNDERFLOW, at)
                         c = stack.pop()
                         b = stack.pop()
+                        if c is MARK or b is MARK or stack[-1] is MARK:
+                            raise PickleError(UNDERFLOW, at)
                         stack[-1] = (stack[-1], b, c)
                     elif op == 0x86:  # TUPLE2
-                        if len(stack) < fence + 2:
-                            raise PickleError(UNDERFLOW, at)
                         b = stack.pop()
+                        if b is MARK or stack[-1] is MARK:
+                            raise PickleError(UNDERFLOW, at)
                         stack[-1] = (stack[-1], b)
                     elif op == 0x8E or op == 0x96:  # BINBYTES8, BYTEARRAY8
                         n = unpack_from("<Q", buf, pos)[0]
@@ -473,27 +465,25 @@ class PickleWalker:
                         append(int.from_bytes(buf[pos : pos + n], "little", signed=True))
                         pos += n
                     elif op == 0x81:  # NEWOBJ
-                        if len(stack) < fence + 2:
-                            raise PickleError(UNDERFLOW, at)
                         args = stack.pop()
+                        if args is MARK or stack[-1] is MARK:
+                            raise PickleError(UNDERFLOW, at)
                         stack[-1] = self._call(stack[-1], args, at, instantiate=True)
                     elif op == 0x92:  # NEWOBJ_EX
-                        if len(stack) < fence + 3:
-                            raise PickleError(UNDERFLOW, at)
                         kwargs = stack.pop()
                         args = stack.pop()
+                        if kwargs is MARK or args is MARK or stack[-1] is MARK:
+                            raise PickleError(UNDERFLOW, at)
                         stack[-1] = self._call(stack[-1], args, at, instantiate=True, kwargs=kwargs)
                     elif op == 0x8F:  # EMPTY_SET
                         append(SET)
                     elif op == 0x90:  # ADDITEMS
                         items = _pop_mark(stack, marks, at)
-                        fence = marks[-1]
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
                         self._append(stack[-1], items, at)
                     elif op == 0x91:  # FROZENSET
                         _pop_mark(stack, marks, at)
-                        fence = marks[-1]
                         append(SET)
                     elif op == 0x8D:  # BINUNICODE8
                         n = unpack_from("<Q", buf, pos)[0]
@@ -524,13 +514,12 @@ class PickleWalker:
                     elif op == 0x97:  # NEXT_BUFFER
                         append(BUFFER)
                     elif op == 0x98:  # READONLY_BUFFER
-                        if len(stack) <= fence:
+                        if stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
-
                     else:
                         raise PickleError(f"invalid opcode 0x{op:02x}", at)
-        except IndexError:
-            raise PickleError("pickle data was truncated", pos) from None
+        except IndexError:  # reading past the data, or popping an empty stack
+            raise PickleError("pickle data was truncated" if pos >= end else UNDERFLOW, min(pos, end)) from None
         except UnicodeDecodeError:
             raise PickleError("invalid UTF-8 in string", at) from None
         except PickleError:
@@ -692,11 +681,11 @@ UNDERFLOW = "unpickling stack underflow"
 
 
 def _pop_mark(stack: list, marks: list, at: int) -> list:
-    """Pop everything above the last MARK (the caller then resets its fence to marks[-1])."""
-    if len(marks) == 1:
+    """Pop the last MARK and everything above it; return what was above it."""
+    if not marks:
         raise PickleError("MARK not found", at)
     k = marks.pop()
-    items = stack[k:]
+    items = stack[k + 1 :]
     del stack[k:]
     return items
 
@@ -715,6 +704,7 @@ def _text(buf, a: int, n: int):
     return buf[a : a + n].decode("utf-8", "surrogatepass")
 
 
+@lru_cache(maxsize=4096)
 def _is_dotted_identifier(text: str) -> bool:
     return bool(text) and all(part.isidentifier() for part in text.split("."))
 

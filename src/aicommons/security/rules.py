@@ -111,6 +111,10 @@ class GlobalRules:
         return attribute in self.attributes or self.is_special_attribute(attribute)
 
     @lru_cache(maxsize=4096)
+    def lookup(self, module: str, name: str) -> tuple[Rating, object]:
+        """classify() and call_role() together, for the pickle walker's hot path."""
+        return self.classify(module, name), self.call_role(module, name)
+
     def call_role(self, module: str, name: str):
         """How calls to this global are checked: its Accessor, NESTED_LOADER, or None."""
         module, name = self.canonical(module, name)
@@ -119,7 +123,6 @@ class GlobalRules:
             return NESTED_LOADER
         return self.accessors.get(full)
 
-    @lru_cache(maxsize=4096)
     def classify(self, module: str, name: str) -> Rating:
         module, name = self.canonical(module, name)
         full = f"{module}.{name}"

@@ -13,7 +13,7 @@ from . import archives
 from .findings import Finding, ScanResult, Severity, verdict_of
 from .gguf_check import check_gguf
 from .npy_check import NpyError, header_length, parse_header
-from .pickle_walker import OPCODES, PickleWalker
+from .pickle_walker import FIRST_OPCODES, PickleWalker
 from .rules import Rules, load_rules
 from .safetensors_check import check_safetensors
 from .sniff import KINDS, SNIFF_BYTES, sniff
@@ -114,7 +114,7 @@ class _Scan:
 
     def _other(self, src, member, depth, strict) -> str:
         region = self._region(src, member)
-        if region.buf[region.start] in OPCODES:  # else not even the first byte could start a pickle
+        if region.buf[region.start] in FIRST_OPCODES:  # else the unpickler fails on the first byte
             result = self._walk(region, member, depth, strict=strict)
             if result.pickles or result.error is not None:
                 return "joblib" if result.saw_joblib else "pickle"
@@ -155,7 +155,7 @@ class _Scan:
                          f"more than {self.limits.max_members} archive members: the rest are not verified", member)
                 return
             self.members_left -= 1
-            for rule, severity, message in entry.problems:
+            for rule, severity, message in entry.problems or ():
                 self.add(rule, severity, message, path)
             if entry.source is not None:
                 self.scan(entry.source, path, depth + 1,
@@ -237,7 +237,7 @@ class _Scan:
     def _zstd(self, src, member, depth, strict) -> str:
         return self._unsupported("zstd", member)
 
-    def _7z(self, src, member, depth, strict) -> str:
+    def _seven_zip(self, src, member, depth, strict) -> str:
         return self._unsupported("7z", member)
 
     def _rar(self, src, member, depth, strict) -> str:
