@@ -6,6 +6,7 @@ import gzip
 import io
 import lzma
 import pickle
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -180,3 +181,45 @@ def test_formats_that_cannot_be_opened_are_never_safe():
         result = scan_bytes(magic + b"\x00" * 64)
         assert result.verdict is Verdict.SUSPICIOUS
         assert rules(result) == {"archive.unsupported"}
+
+
+def _zip64_bytes(name: bytes, data: bytes) -> bytes:
+    """One stored member whose sizes and offset live only in zip64 extra fields (APPNOTE 4.5.3)."""
+    crc, size = zlib.crc32(data), len(data)
+    local_extra = struct.pack("<HHQQ", 1, 16, size, size)
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 45, 0, 0, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                        len(name), len(local_extra)) + name + local_extra + data
+    central_extra = struct.pack("<HHQQQ", 1, 24, size, size, 0)
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 45, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                          len(name), len(central_extra), 0, 0, 0, 0, 0xFFFFFFFF) + name + central_extra
+    record_at = len(local) + len(central)
+    record = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, 1, 1, len(central), len(local))
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, record_at, 1)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return local + central + record + locator + end
+
+
+def test_zip64_sizes_and_offsets():
+    data = _zip64_bytes(b"archive/data.pkl", rce())
+    assert zipfile.ZipFile(io.BytesIO(data)).read("archive/data.pkl") == rce()  # a well-formed zip64 file
+    result = scan_bytes(data)
+    assert result.verdict is Verdict.DANGEROUS
+    assert result.findings[0].member == "archive/data.pkl"
+
+
+def test_zip_with_a_prefix_like_a_self_extractor():
+    data = b"#!/bin/sh\nexit 0\n" + zip_bytes({"payload.pkl": rce()})
+    assert scan_bytes(data).verdict is Verdict.DANGEROUS
+
+
+def test_the_pickle_torch_loads_must_parse_even_without_a_protocol_header(checkpoint):
+    prefix = next(n for n in checkpoint if n.endswith("/data.pkl"))
+    broken_protocol0 = b"(lp0\nI1\na"  # protocol 0, cut before STOP
+    result = scan_bytes(zip_bytes({**checkpoint, prefix: broken_protocol0}))
+    assert result.verdict is Verdict.INVALID
+    assert {f.member for f in result.findings} == {prefix}
+
+
+def test_text_mentioning_the_zip_end_signature_is_not_a_zip():
+    result = scan_bytes(b"notes about the zip format: PK\x05\x06 ends the central directory\n")
+    assert (result.verdict, result.format) == (Verdict.SAFE, "text")

@@ -98,3 +98,10 @@ def test_cli_table_lists_findings_and_fails_on_invalid(tmp_path):
 def test_cli_rejects_missing_paths(tmp_path):
     result = CliRunner().invoke(cli(), ["scan", str(tmp_path / "nope")])
     assert result.exit_code == 2
+
+
+def test_every_sniffed_kind_has_a_handler():
+    from aicommons.security.scanner import _HANDLERS
+    from aicommons.security.sniff import KINDS
+
+    assert set(_HANDLERS) == KINDS

@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 import tarfile
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from .findings import Severity
 from .sources import BZIP2, DEFLATE, ZIP_LZMA, Inflating, Region, RegionReader
@@ -43,23 +43,21 @@ def unsafe_path(name: str) -> bool:
     return ".." in name and ".." in name.replace("\\", "/").split("/")
 
 
-class ZipEntry(NamedTuple):
-    name: str
-    flags: int
-    method: int
-    compressed_size: int
-    size: int
-    header_offset: int
-
-
 _EOCD = struct.Struct("<4sHHHHIIH")
 _ZIP64_LOCATOR = struct.Struct("<4sIQI")
 _ZIP64_EOCD = struct.Struct("<4sQHHIIQQQQ")
 _CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
 
 
-def zip_entries(region: Region) -> list[ZipEntry]:
-    """The central directory (APPNOTE.TXT 4.3.12-4.3.16, with zip64), as PyTorch's reader sees it."""
+def has_zip_end(region: Region) -> bool:
+    """Whether an end-of-central-directory record sits where zip readers look for one."""
+    tail_start = max(0, region.size - _EOCD.size - 0xFFFF)
+    return region.buf.rfind(b"PK\x05\x06", region.start + tail_start, region.end) >= 0
+
+
+def zip_members(region: Region) -> Iterator[Member]:
+    """Members listed by the central directory (APPNOTE.TXT 4.3.12-4.3.16, with zip64), as PyTorch's reader
+    sees them."""
     size = region.size
     tail_start = max(0, size - _EOCD.size - 0xFFFF)
     tail = region.read(tail_start, size - tail_start)
@@ -82,10 +80,10 @@ def zip_entries(region: Region) -> list[ZipEntry]:
     if base < 0 or cd_end - cd_size < 0:
         raise ArchiveError("zip central directory lies outside the file")
     directory = region.read(cd_end - cd_size, cd_size)
-    entries, pos = [], 0
-    for _ in range(count):
+    pos = 0
+    for index in range(count):
         if pos + _CENTRAL.size > len(directory) or directory[pos : pos + 4] != b"PK\x01\x02":
-            raise ArchiveError(f"zip central directory entry {len(entries)} is corrupt")
+            raise ArchiveError(f"zip central directory entry {index} is corrupt")
         (_, _, _, flags, method, _, _, _, csize, usize, name_len, extra_len, comment_len, _, _, _,
          offset) = _CENTRAL.unpack_from(directory, pos)
         pos += _CENTRAL.size
@@ -94,9 +92,8 @@ def zip_entries(region: Region) -> list[ZipEntry]:
             usize, csize, offset = _zip64_sizes(directory[pos + name_len : pos + name_len + extra_len],
                                                 usize, csize, offset)
         name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
-        entries.append(ZipEntry(name, flags, method, csize, usize, base + offset))
         pos += name_len + extra_len + comment_len
-    return entries
+        yield _zip_member(region, name, flags, method, csize, usize, base + offset)
 
 
 def _zip64_sizes(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
@@ -114,37 +111,33 @@ def _zip64_sizes(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int
     raise ArchiveError("zip64 sizes missing from a central directory entry")
 
 
-def zip_members(region: Region) -> Iterator[Member]:
-    for entry in zip_entries(region):
-        yield _zip_member(region, entry)
-
-
-def _zip_member(region: Region, info: ZipEntry) -> Member:
-    member = Member(info.name, None)
-    if unsafe_path(info.name):
+def _zip_member(region: Region, name: str, flags: int, method: int, compressed_size: int, size: int,
+                header_offset: int) -> Member:
+    member = Member(name)
+    if unsafe_path(name):
         member.problem("archive.unsafe-path", Severity.SUSPICIOUS,
                        "member path escapes the extraction folder (absolute or '..')")
-    local = region.read(info.header_offset, 30)
+    local = region.read(header_offset, 30)
     if len(local) < 30 or local[:4] != b"PK\x03\x04":
         member.problem("archive.corrupt", Severity.INVALID, "member's local header is missing")
         return member
     name_len, extra_len = struct.unpack_from("<HH", local, 26)
-    start = info.header_offset + 30 + name_len + extra_len
-    if start + info.compressed_size > region.size:
+    start = header_offset + 30 + name_len + extra_len
+    if start + compressed_size > region.size:
         member.problem("archive.corrupt", Severity.INVALID, "member data runs past the end of the archive")
         return member
-    raw = region.sub(start, info.compressed_size)
-    encrypted = info.flags & 0x1
+    raw = region.sub(start, compressed_size)
+    encrypted = flags & 0x1
     if encrypted:
         member.problem("archive.encrypted", Severity.SUSPICIOUS,
                        "member is flagged as encrypted: its real content cannot be verified")
-    if info.method == 0:
+    if method == 0:
         member.source = raw
-    elif info.method in _ZIP_CODECS and not encrypted:
-        member.source = Inflating(_ZIP_CODECS[info.method], raw, info.size)
+    elif method in _ZIP_CODECS and not encrypted:
+        member.source = Inflating(_ZIP_CODECS[method], raw, size)
     elif not encrypted:
         member.problem("archive.unsupported", Severity.SUSPICIOUS,
-                       f"member uses compression method {info.method}, which cannot be verified")
+                       f"member uses compression method {method}, which cannot be verified")
     return member
 
 

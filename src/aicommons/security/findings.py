@@ -78,4 +78,6 @@ _VERDICT_OF = {Severity.INFO: Verdict.SAFE, Severity.SUSPICIOUS: Verdict.SUSPICI
 
 
 def verdict_of(findings: list[Finding]) -> Verdict:
+    if not findings:
+        return Verdict.SAFE
     return Verdict.worst(_VERDICT_OF[f.severity] for f in findings)

@@ -115,14 +115,13 @@ class WalkResult:
         self.saw_joblib = False
         self.first_value = None  # what the first pickle returned (to recognise legacy torch files)
 
-    @property
-    def imports_seen(self) -> bool:
-        return any(f.rule_id.startswith("pickle.") for f in self.findings) or self.saw_joblib
-
 
 class PickleWalker:
     """Walks every pickle in buf[start:end]. ``on_nested(start, end, offset)`` is called for bytes that a
     nested loader (torch.storage._load_from_bytes) would load as a file of its own."""
+
+    __slots__ = ("buf", "start", "end", "rules", "member", "on_nested", "result", "_seen", "_any_global",
+                 "_nested_loader_seen", "_nesting")
 
     def __init__(self, buf, start: int, end: int, rules: GlobalRules, member: str | None = None, on_nested=None):
         self.buf = buf

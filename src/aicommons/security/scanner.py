@@ -50,8 +50,21 @@ class _Scan:
         self.rules = rules
         self.limits = limits
         self.findings: list[Finding] = []
-        self.budget = Budget(limits.max_inflated_bytes, limits.max_ratio, limits.ratio_floor, limits.spool_threshold)
         self.members_left = limits.max_members
+        self._budget: Budget | None = None
+
+    @property
+    def budget(self) -> Budget:
+        """Created on first use: most files inflate nothing."""
+        if self._budget is None:
+            limits = self.limits
+            self._budget = Budget(limits.max_inflated_bytes, limits.max_ratio, limits.ratio_floor,
+                                  limits.spool_threshold)
+        return self._budget
+
+    def close(self) -> None:
+        if self._budget is not None:
+            self._budget.close()
 
     def add(self, rule: str, severity: Severity, message: str, member: str | None,
             offset: int | None = None, name: str | None = None) -> None:
@@ -69,12 +82,14 @@ class _Scan:
         if kind == "pickle" and mode == MEMBER:
             kind = "other"
         try:
-            return _HANDLERS[kind](self, src, member, depth, mode == LOADER)
+            return _HANDLERS[kind](self, src, member, depth, mode)
         except Exception as exc:  # a scanner bug or an input nobody foresaw must not pass as safe
             self.add("scanner.error", Severity.INVALID, f"could not be scanned: {type(exc).__name__}: {exc}", member)
             return kind
 
     def _region(self, src: Region | Inflating, member: str | None) -> Region:
+        if type(src) is Region:
+            return src
         try:
             return src.materialize(self.budget)
         except LimitExceeded as exc:
@@ -106,18 +121,26 @@ class _Scan:
                      "came before", member, result.error.offset - region.start)
         return result
 
-    def _pickle(self, src, member, depth, strict) -> str:
+    def _pickle(self, src, member, depth, mode) -> str:
         result = self._walk(self._region(src, member), member, depth, strict=True)
         if result.first_value == TORCH_MAGIC_NUMBER:
             return "pytorch-legacy"
         return "joblib" if result.saw_joblib else "pickle"
 
-    def _other(self, src, member, depth, strict) -> str:
+    def _other(self, src, member, depth, mode) -> str:
         region = self._region(src, member)
         if region.buf[region.start] in FIRST_OPCODES:  # else the unpickler fails on the first byte
-            result = self._walk(region, member, depth, strict=strict)
+            result = self._walk(region, member, depth, strict=mode == LOADER)
             if result.pickles or result.error is not None:
                 return "joblib" if result.saw_joblib else "pickle"
+        if mode == FILE and depth < self.limits.max_depth and archives.has_zip_end(region):
+            # zip readers start from the end, so bytes in front (a self-extractor stub, a polyglot) hide nothing
+            try:
+                entries = list(archives.zip_members(region))
+            except archives.ArchiveError:
+                entries = []  # a stray signature, not a zip
+            if entries:
+                return "prefixed-" + self._zip_entries(entries, member, depth)
         head = region.head(8192)
         if b"\x00" in head or not _is_utf8_prefix(head):
             return "data"
@@ -166,7 +189,7 @@ class _Scan:
         """The member torch.load unpickles (<archive>/data.pkl); other members only matter if they hold code."""
         return container == "pytorch-zip" and (name == "data.pkl" or name.endswith("/data.pkl"))
 
-    def _zip(self, src, member, depth, strict) -> str:
+    def _zip(self, src, member, depth, mode) -> str:
         if not self._descend(depth, member):
             return "zip"
         region = self._region(src, member)
@@ -175,6 +198,9 @@ class _Scan:
         except archives.ArchiveError as exc:
             self.add("archive.corrupt", Severity.INVALID, str(exc), member)
             return "zip"
+        return self._zip_entries(entries, member, depth)
+
+    def _zip_entries(self, entries: list, member: str | None, depth: int) -> str:
         names = [e.name for e in entries]
         kind = "zip"
         if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
@@ -184,7 +210,7 @@ class _Scan:
         self._members(entries, member, depth, kind)
         return kind
 
-    def _tar(self, src, member, depth, strict) -> str:
+    def _tar(self, src, member, depth, mode) -> str:
         if not self._descend(depth, member):
             return "tar"
         try:
@@ -194,34 +220,35 @@ class _Scan:
         return "tar"
 
     def _compressed(self, codec, src, member, depth) -> str:
+        """A single compressed stream: what it inflates to is a whole file of its own."""
         if self._descend(depth, member):
-            inner = self.scan(Inflating(codec, self._region(src, member)), join(member, f"[{codec.name}]"),
-                              depth + 1)
-            return f"{codec.name}/{inner}"
+            path = join(member, f"[{codec.name}]")
+            inflated = self._region(Inflating(codec, self._region(src, member)), path)
+            return f"{codec.name}/{self.scan(inflated, path, depth + 1)}"
         return codec.name
 
-    def _gzip(self, src, member, depth, strict) -> str:
+    def _gzip(self, src, member, depth, mode) -> str:
         return self._compressed(GZIP, src, member, depth)
 
-    def _bzip2(self, src, member, depth, strict) -> str:
+    def _bzip2(self, src, member, depth, mode) -> str:
         return self._compressed(BZIP2, src, member, depth)
 
-    def _xz(self, src, member, depth, strict) -> str:
+    def _xz(self, src, member, depth, mode) -> str:
         return self._compressed(XZ, src, member, depth)
 
-    def _maybe_lzma(self, src, member, depth, strict) -> str:
-        return self._maybe_compressed(LZMA_ALONE, src, member, depth, strict)
+    def _maybe_lzma(self, src, member, depth, mode) -> str:
+        return self._maybe_compressed(LZMA_ALONE, src, member, depth, mode)
 
-    def _maybe_zlib(self, src, member, depth, strict) -> str:
-        return self._maybe_compressed(ZLIB, src, member, depth, strict)
+    def _maybe_zlib(self, src, member, depth, mode) -> str:
+        return self._maybe_compressed(ZLIB, src, member, depth, mode)
 
-    def _maybe_compressed(self, codec, src, member, depth, strict) -> str:
+    def _maybe_compressed(self, codec, src, member, depth, mode) -> str:
         """Formats recognised on weak evidence count only if their first bytes actually inflate."""
         if Inflating(codec, self._region(src, member)).head(1):
             return self._compressed(codec, src, member, depth)
-        return self._other(src, member, depth, strict)
+        return self._other(src, member, depth, mode)
 
-    def _lz4(self, src, member, depth, strict) -> str:
+    def _lz4(self, src, member, depth, mode) -> str:
         codec = lz4_codec()
         if codec is None:
             self.add("archive.unsupported", Severity.SUSPICIOUS,
@@ -234,18 +261,18 @@ class _Scan:
                  f"{label} content cannot be opened by the scanner, so it is not verified", member)
         return label
 
-    def _zstd(self, src, member, depth, strict) -> str:
+    def _zstd(self, src, member, depth, mode) -> str:
         return self._unsupported("zstd", member)
 
-    def _seven_zip(self, src, member, depth, strict) -> str:
+    def _seven_zip(self, src, member, depth, mode) -> str:
         return self._unsupported("7z", member)
 
-    def _rar(self, src, member, depth, strict) -> str:
+    def _rar(self, src, member, depth, mode) -> str:
         return self._unsupported("rar", member)
 
     # -- tensor formats ------------------------------------------------------------------------------------------
 
-    def _npy(self, src, member, depth, strict) -> str:
+    def _npy(self, src, member, depth, mode) -> str:
         try:
             end = header_length(src.head(12))
             header = parse_header(src.head(end))
@@ -265,17 +292,17 @@ class _Scan:
                      member, header.data_offset)
         return "npy"
 
-    def _safetensors(self, src, member, depth, strict) -> str:
+    def _safetensors(self, src, member, depth, mode) -> str:
         region = self._region(src, member)
         self.findings.extend(check_safetensors(region, self.rules.formats["safetensors"], member))
         return "safetensors"
 
-    def _gguf(self, src, member, depth, strict) -> str:
+    def _gguf(self, src, member, depth, mode) -> str:
         region = self._region(src, member)
         self.findings.extend(check_gguf(region, self.rules.formats["gguf"], self.rules.templates, member))
         return "gguf"
 
-    def _empty(self, src, member, depth, strict) -> str:
+    def _empty(self, src, member, depth, mode) -> str:
         return "empty"
 
 
@@ -321,7 +348,7 @@ def scan_bytes(data: bytes, path: str = "<bytes>", limits: ScanLimits = ScanLimi
     try:
         kind = scan.scan(Region(data), None, 0)
     finally:
-        scan.budget.close()
+        scan.close()
     return _result(path, scan, kind)
 
 
@@ -346,7 +373,7 @@ def scan_file(path: str | os.PathLike, limits: ScanLimits = ScanLimits()) -> Sca
         scan.add("scanner.unreadable", Severity.INVALID, f"cannot read the file: {exc.strerror or exc}", None)
         kind = "unknown"
     finally:
-        scan.budget.close()
+        scan.close()
     return _result(name, scan, kind)
 
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from jinja2 import Environment
-from jinja2.exceptions import TemplateSyntaxError
-
 from .findings import Finding, Severity
 from .rules import TemplatePattern
 
@@ -19,7 +16,9 @@ _CODE_CLOSE = {"variable_end", "block_end"}
 
 
 @cache
-def _environment() -> Environment:
+def _environment():
+    from jinja2 import Environment  # only when a template is met: most scans never need Jinja
+
     return Environment()
 
 
@@ -67,6 +66,8 @@ def template_tokens(source: str) -> dict[str, list[str]]:
 def check_chat_template(source: str, patterns: tuple[TemplatePattern, ...], where: str,
                         member: str | None, offset: int | None) -> list[Finding]:
     """Findings for one template; `where` names it in messages (e.g. the GGUF key)."""
+    from jinja2.exceptions import TemplateSyntaxError
+
     try:
         scopes = template_tokens(source)
     except TemplateSyntaxError as exc:
