@@ -223,3 +223,37 @@ def test_the_pickle_torch_loads_must_parse_even_without_a_protocol_header(checkp
 def test_text_mentioning_the_zip_end_signature_is_not_a_zip():
     result = scan_bytes(b"notes about the zip format: PK\x05\x06 ends the central directory\n")
     assert (result.verdict, result.format) == (Verdict.SAFE, "text")
+
+
+def _random_blobs(count: int, seed: int) -> list[bytes]:
+    """Tensor-like bytes (any value) and text-like lines, as found in checkpoint members and label files."""
+    import random
+
+    rng = random.Random(seed)
+    words = [b"cat", b"dog", b"cvs", b"system", b"label", b"(x", b"I1", b"N", b"]", b"}", b"."]
+    blobs = []
+    for i in range(count):
+        if i % 2:
+            blobs.append(rng.randbytes(rng.randint(1, 96)))
+        else:
+            blobs.append(b"\n".join(rng.choice(words) for _ in range(rng.randint(1, 6))) + b"\n")
+    return blobs
+
+
+def test_random_member_data_is_never_mistaken_for_code(checkpoint):
+    # every tensor member of a real checkpoint is tried as a pickle; chance byte patterns (an EXT opcode
+    # first, a word on two lines) must not turn weights into findings
+    members = dict(checkpoint)
+    for i, blob in enumerate(_random_blobs(1500, seed=7)):
+        members[f"archive/data/{1000 + i}"] = blob
+        members[f"archive/data/{5000 + i}"] = b"\x84" + blob  # EXT4 first, like float data can be
+    result = scan_bytes(zip_bytes(members))
+    assert result.verdict is Verdict.SAFE, result.findings[:3]
+
+
+def test_random_files_without_a_pickle_header_are_safe():
+    for blob in _random_blobs(600, seed=11):
+        if blob[:1] == b"\x80":
+            continue
+        result = scan_bytes(blob)
+        assert result.verdict is Verdict.SAFE, (blob, result.findings)

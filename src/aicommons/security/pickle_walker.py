@@ -120,8 +120,8 @@ class PickleWalker:
     """Walks every pickle in buf[start:end]. ``on_nested(start, end, offset)`` is called for bytes that a
     nested loader (torch.storage._load_from_bytes) would load as a file of its own."""
 
-    __slots__ = ("buf", "start", "end", "rules", "member", "on_nested", "result", "_seen", "_any_global",
-                 "_nested_loader_seen", "_nesting")
+    __slots__ = ("buf", "start", "end", "rules", "member", "on_nested", "result", "_seen", "_named", "_named_danger",
+                 "_ext", "_called", "_nested_loader_seen", "_nesting")
 
     def __init__(self, buf, start: int, end: int, rules: GlobalRules, member: str | None = None, on_nested=None):
         self.buf = buf
@@ -132,7 +132,11 @@ class PickleWalker:
         self.on_nested = on_nested
         self.result = WalkResult()
         self._seen: set[tuple[str, str | None]] = set()
-        self._any_global = False
+        # Evidence, per pickle, that bytes are a real pickle rather than data that happens to parse a little:
+        self._named = False  # imported a global by name
+        self._named_danger = False  # ... and a dangerous one (or computed the name of one)
+        self._ext = False  # imported through the extension registry
+        self._called = False  # called something
         self._nested_loader_seen = False
         self._nesting = 0
 
@@ -146,9 +150,11 @@ class PickleWalker:
         self.result.findings.append(Finding(rule_id, severity, message, name, self.member, offset - self.start))
 
     def _import(self, module: str, name: str, offset: int) -> Global:
-        self._any_global = True
+        self._named = True
         rating, role = self.rules.lookup(module, name)
         if rating.severity is not None:
+            if rating.rule_id == "pickle.dangerous-global":  # a deny-listed module or function, not a heuristic
+                self._named_danger = True
             self._report(rating.rule_id, rating.severity, rating.message, f"{module}.{name}", offset)
         if role is NESTED_LOADER:
             self._nested_loader_seen = True
@@ -161,30 +167,40 @@ class PickleWalker:
     def walk(self, strict: bool) -> WalkResult:
         """Walk pickles one after another until the data ends or stops being a pickle.
 
-        strict: the data is known to be a pickle, so a first pickle that does not parse is an error. Otherwise
-        (and always after the first complete pickle) data that never got as far as importing anything is taken
-        for non-pickle bytes: loaders stop at the first byte they cannot parse, so nothing past it runs."""
+        strict: the data is known to be a pickle (by its header, or because a loader unpickles it), so its first
+        pickle is reported whatever it holds, parse error included. Anything else (later pickles in the stream,
+        or bytes merely tried as a pickle) must show it is one, since tensor data and text parse as a few opcodes
+        by chance: a deny-listed import by name (even cut short: what came before the cut runs), or a complete
+        pickle that calls something it imported. Loaders stop at the first byte they cannot parse, so nothing
+        past it runs."""
         pos = self.start
         res = self.result
         if not strict and pos < self.end and self.buf[pos] not in FIRST_OPCODES:
             return res  # the unpickler would fail on the first byte: not a pickle
         while pos < self.end:
-            self._any_global = False
+            self._named = self._named_danger = self._ext = self._called = False
             reported = len(res.findings)
+            certain = strict and res.pickles == 0
             try:
                 pos, value = self._walk_one(pos)
             except PickleError as exc:
-                if self._any_global or (strict and res.pickles == 0):
+                if certain or self._named_danger:
                     res.error = exc
-                else:  # not a pickle after all: forget what its bytes looked like
-                    del res.findings[reported:]
-                    self._seen = {(f.rule_id, f.name) for f in res.findings}
+                else:
+                    self._forget(reported)
                 break
+            if not (certain or self._named_danger or (self._called and (self._named or self._ext))):
+                self._forget(reported)
             if res.pickles == 0:
                 res.first_value = value
             res.pickles += 1
             res.end = pos
         return res
+
+    def _forget(self, reported: int) -> None:
+        """Drop what a stretch of bytes that is not a pickle after all looked like."""
+        del self.result.findings[reported:]
+        self._seen = {(f.rule_id, f.name) for f in self.result.findings}
 
     def _nested_pickle(self, pos: int) -> int:
         """Walk a pickle that a loader reads from the middle of this stream (joblib object arrays)."""
@@ -504,7 +520,7 @@ class PickleWalker:
                         pos += width
                         if code <= 0:
                             raise PickleError("EXT specifies code <= 0", at)
-                        self._any_global = True
+                        self._ext = True
                         self._report("pickle.extension-code", Severity.DANGEROUS,
                                      f"imports the global registered as extension code {code}: the loading process's "
                                      "copyreg registry decides what that is, which no scanner can see",
@@ -562,13 +578,14 @@ class PickleWalker:
             return self._import(module, name, at)
         if isinstance(module, _NOT_CALLABLE) and isinstance(name, _NOT_CALLABLE):
             raise PickleError("STACK_GLOBAL requires str", at)  # the unpickler rejects these too
-        self._any_global = True
+        self._named_danger = True  # computing a name takes calls of imported globals
         self._report("pickle.dynamic-global", Severity.DANGEROUS,
                      "imports a global whose module or name is computed while loading, hiding what is imported",
                      None, at)
         return Global(None, None)
 
     def _call(self, func, args, at: int, instantiate: bool = False, kwargs=None):
+        self._called = True
         if isinstance(func, Global):
             role = func.role
             if role is NESTED_LOADER:
