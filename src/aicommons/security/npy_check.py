@@ -68,10 +68,27 @@ def parse_header(head: bytes) -> NpyHeader:
         raise NpyError("shape must be a tuple of non-negative integers", start)
     if not isinstance(header["fortran_order"], bool):
         raise NpyError("fortran_order must be a boolean", start)
-    from numpy.lib.format import descr_to_dtype  # numpy only when a .npy is met
+    has_object, itemsize = _dtype_layout(header["descr"], start)
+    return NpyHeader(end, has_object, prod(shape) * itemsize)
+
+
+_SIMPLE_DESCR = re.compile(r"[<>|=]?([?bBhHiIlLqQuefdgFDGcSUVaOmMp])(\d*)(\[\w+\])?")
+
+
+def _dtype_layout(descr, at: int) -> tuple[bool, int]:
+    """(has_object, itemsize) of a .npy descr: plain type strings directly, structured ones through numpy."""
+    if isinstance(descr, str):
+        match = _SIMPLE_DESCR.fullmatch(descr)
+        if match and match.group(2) and match.group(1) not in "OU":
+            return False, int(match.group(2))
+        if match and match.group(1) == "O":
+            return True, 8
+        if match and match.group(1) == "U" and match.group(2):
+            return False, 4 * int(match.group(2))
+    from numpy.lib.format import descr_to_dtype  # numpy only for the descrs above it cannot size
 
     try:
-        dtype = descr_to_dtype(header["descr"])
+        dtype = descr_to_dtype(descr)
     except (TypeError, ValueError) as exc:
-        raise NpyError(f"invalid descr: {exc}", start) from None
-    return NpyHeader(end, bool(dtype.hasobject), prod(shape) * dtype.itemsize)
+        raise NpyError(f"invalid descr: {exc}", at) from None
+    return bool(dtype.hasobject), dtype.itemsize

@@ -141,6 +141,8 @@ class _Scan:
                 entries = []  # a stray signature, not a zip
             if entries:
                 return "prefixed-" + self._zip_entries(entries, member, depth)
+        if b"\x00" in region.head(512):  # most binary data shows a NUL early: spare reading more
+            return "data"
         head = region.head(8192)
         if b"\x00" in head or not _is_utf8_prefix(head):
             return "data"
