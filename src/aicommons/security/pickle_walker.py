@@ -104,24 +104,13 @@ _NOT_CALLABLE = (str, int, bool, type(None), tuple, list, PDict, BytesRef)
 FIRST_OPCODES = frozenset(b"(c}])NILFSVJKMGTUXBCP" + bytes([0x80, 0x82, 0x83, 0x84, *range(0x88, 0x90), 0x95, 0x96, 0x97]))
 
 
-class WalkResult:
-    __slots__ = ("findings", "pickles", "end", "error", "saw_joblib", "first_value")
-
-    def __init__(self):
-        self.findings: list[Finding] = []
-        self.pickles = 0  # how many complete pickles (STOP reached)
-        self.end = 0  # offset just past the last complete pickle
-        self.error: PickleError | None = None
-        self.saw_joblib = False
-        self.first_value = None  # what the first pickle returned (to recognise legacy torch files)
-
-
 class PickleWalker:
     """Walks every pickle in buf[start:end]. ``on_nested(start, end, offset)`` is called for bytes that a
     nested loader (torch.storage._load_from_bytes) would load as a file of its own."""
 
-    __slots__ = ("buf", "start", "end", "rules", "member", "on_nested", "result", "_seen", "_named", "_named_danger",
-                 "_ext", "_called", "_nested_loader_seen", "_nesting")
+    __slots__ = ("buf", "start", "end", "rules", "member", "on_nested", "findings", "pickles", "error",
+                 "saw_joblib", "first_value", "_seen", "_named", "_named_danger", "_ext", "_called",
+                 "_nested_loader_seen", "_nesting")
 
     def __init__(self, buf, start: int, end: int, rules: GlobalRules, member: str | None = None, on_nested=None):
         self.buf = buf
@@ -130,7 +119,12 @@ class PickleWalker:
         self.rules = rules
         self.member = member
         self.on_nested = on_nested
-        self.result = WalkResult()
+        # results
+        self.findings: list[Finding] = []
+        self.pickles = 0  # how many complete pickles (STOP reached)
+        self.error: PickleError | None = None
+        self.saw_joblib = False
+        self.first_value = None  # what the first pickle returned (to recognise legacy torch files)
         self._seen: set[tuple[str, str | None]] = set()
         # Evidence, per pickle, that bytes are a real pickle rather than data that happens to parse a little:
         self._named = False  # imported a global by name
@@ -147,7 +141,7 @@ class PickleWalker:
         if key in self._seen:
             return
         self._seen.add(key)
-        self.result.findings.append(Finding(rule_id, severity, message, name, self.member, offset - self.start))
+        self.findings.append(Finding(rule_id, severity, message, name, self.member, offset - self.start))
 
     def _import(self, module: str, name: str, offset: int) -> Global:
         self._named = True
@@ -159,12 +153,12 @@ class PickleWalker:
         if role is NESTED_LOADER:
             self._nested_loader_seen = True
         elif name == "NumpyArrayWrapper" and module in JOBLIB_MODULES:
-            self.result.saw_joblib = True
+            self.saw_joblib = True
         return Global(module, name, role)
 
     # -- the driver --------------------------------------------------------------------------------------
 
-    def walk(self, strict: bool) -> WalkResult:
+    def walk(self, strict: bool) -> PickleWalker:
         """Walk pickles one after another until the data ends or stops being a pickle.
 
         strict: the data is known to be a pickle (by its header, or because a loader unpickles it), so its first
@@ -174,33 +168,31 @@ class PickleWalker:
         pickle that calls something it imported. Loaders stop at the first byte they cannot parse, so nothing
         past it runs."""
         pos = self.start
-        res = self.result
         if not strict and pos < self.end and self.buf[pos] not in FIRST_OPCODES:
             return res  # the unpickler would fail on the first byte: not a pickle
         while pos < self.end:
             self._named = self._named_danger = self._ext = self._called = False
-            reported = len(res.findings)
-            certain = strict and res.pickles == 0
+            reported = len(self.findings)
+            certain = strict and self.pickles == 0
             try:
                 pos, value = self._walk_one(pos)
             except PickleError as exc:
                 if certain or self._named_danger:
-                    res.error = exc
+                    self.error = exc
                 else:
                     self._forget(reported)
                 break
             if not (certain or self._named_danger or (self._called and (self._named or self._ext))):
                 self._forget(reported)
-            if res.pickles == 0:
-                res.first_value = value
-            res.pickles += 1
-            res.end = pos
+            if self.pickles == 0:
+                self.first_value = value
+            self.pickles += 1
         return res
 
     def _forget(self, reported: int) -> None:
         """Drop what a stretch of bytes that is not a pickle after all looked like."""
-        del self.result.findings[reported:]
-        self._seen = {(f.rule_id, f.name) for f in self.result.findings}
+        del self.findings[reported:]
+        self._seen = {(f.rule_id, f.name) for f in self.findings}
 
     def _nested_pickle(self, pos: int) -> int:
         """Walk a pickle that a loader reads from the middle of this stream (joblib object arrays)."""
@@ -681,7 +673,7 @@ class PickleWalker:
 
     def _skip_joblib_array(self, state, pos: int, at: int) -> int:
         """joblib writes an array's raw bytes right after its wrapper's BUILD; its unpickler reads them there."""
-        self.result.saw_joblib = True
+        self.saw_joblib = True
         try:
             has_object, span = inline_array_span(state, self.buf, pos, self.end)
         except ArrayLayoutError as exc:
