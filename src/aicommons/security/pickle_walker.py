@@ -169,7 +169,7 @@ class PickleWalker:
         past it runs."""
         pos = self.start
         if not strict and pos < self.end and self.buf[pos] not in FIRST_OPCODES:
-            return res  # the unpickler would fail on the first byte: not a pickle
+            return self  # the unpickler would fail on the first byte: not a pickle
         while pos < self.end:
             self._named = self._named_danger = self._ext = self._called = False
             reported = len(self.findings)
@@ -187,7 +187,7 @@ class PickleWalker:
             if self.pickles == 0:
                 self.first_value = value
             self.pickles += 1
-        return res
+        return self
 
     def _forget(self, reported: int) -> None:
         """Drop what a stretch of bytes that is not a pickle after all looked like."""
