@@ -257,3 +257,9 @@ def test_random_files_without_a_pickle_header_are_safe():
             continue
         result = scan_bytes(blob)
         assert result.verdict is Verdict.SAFE, (blob, result.findings)
+
+
+def test_large_inflated_streams_spill_to_a_memory_mapped_file():
+    payload = pickle.dumps({"padding": b"\x00" * 200_000}) + rce()
+    result = scan_bytes(gzip.compress(payload), limits=ScanLimits(spool_threshold=4096))
+    assert result.verdict is Verdict.DANGEROUS

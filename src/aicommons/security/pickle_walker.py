@@ -13,6 +13,7 @@ later steps only ever need the first few (call arguments, BUILD states).
 
 from __future__ import annotations
 
+import codecs
 from functools import lru_cache
 from struct import unpack_from
 
@@ -481,7 +482,7 @@ class PickleWalker:
                         args = stack.pop()
                         if kwargs is MARK or args is MARK or stack[-1] is MARK:
                             raise PickleError(UNDERFLOW, at)
-                        stack[-1] = self._call(stack[-1], args, at, instantiate=True, kwargs=kwargs)
+                        stack[-1] = self._call(stack[-1], args, at, instantiate=True)
                     elif op == 0x8F:  # EMPTY_SET
                         append(SET)
                     elif op == 0x90:  # ADDITEMS
@@ -549,8 +550,6 @@ class PickleWalker:
 
     @staticmethod
     def _quoted_string(line: bytes, at: int):
-        import codecs
-
         if len(line) < 2 or line[0] != line[-1] or line[0] not in b"'\"":
             raise PickleError("the STRING opcode argument must be quoted", at)
         if len(line) > MAX_DECODED_TEXT:
@@ -576,7 +575,7 @@ class PickleWalker:
                      None, at)
         return Global(None, None)
 
-    def _call(self, func, args, at: int, instantiate: bool = False, kwargs=None):
+    def _call(self, func, args, at: int, instantiate: bool = False):
         self._called = True
         if isinstance(func, Global):
             role = func.role
@@ -603,6 +602,9 @@ class PickleWalker:
 
     def _check_accessor(self, accessor, args, at: int) -> None:
         if not isinstance(args, tuple):
+            if not isinstance(args, _NOT_CALLABLE):  # arguments computed while loading (a literal fails to load)
+                self._report("pickle.dangerous-attribute", Severity.DANGEROUS,
+                             f"{accessor.name} with arguments computed while loading", accessor.name, at)
             return
         names = args if accessor.arg is None else args[accessor.arg : accessor.arg + 1]
         for value in names:

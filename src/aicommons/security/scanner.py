@@ -129,7 +129,7 @@ class _Scan:
 
     def _other(self, src, member, depth, mode) -> str:
         region = self._region(src, member)
-        if region.buf[region.start] in FIRST_OPCODES:  # else the unpickler fails on the first byte
+        if region.size and region.buf[region.start] in FIRST_OPCODES:  # else the unpickler fails at once
             result = self._walk(region, member, depth, strict=mode == LOADER)
             if result.pickles or result.error is not None:
                 return "joblib" if result.saw_joblib else "pickle"

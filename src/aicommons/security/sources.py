@@ -10,7 +10,7 @@ import mmap
 import tempfile
 import zlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import BinaryIO, Callable
 
 IN_CHUNK = 1 << 20
 OUT_CHUNK = 1 << 20
@@ -153,6 +153,7 @@ def _zip_lzma() -> object:
                 if len(self._pending) < 4 + psize:
                     return b""
                 props = self._pending[4 : 4 + psize]
+                # the same (private) helper zipfile uses to read these properties
                 flt = lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)
                 self._d = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[flt])
                 data, self._pending = self._pending[4 + psize :], b""
@@ -267,7 +268,7 @@ class Inflating:
         """Inflate all; on a limit or corruption the exception carries what was inflated so far as .partial."""
         if self._full is not None:
             return self._full
-        spool: io.BytesIO | tempfile.SpooledTemporaryFile = io.BytesIO()
+        spool: BinaryIO = io.BytesIO()
         size, spilled = 0, False
         try:
             for chunk in _inflate(self.codec, self.compressed, budget, None):
