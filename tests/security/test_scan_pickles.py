@@ -9,9 +9,32 @@ import pytest
 
 from aicommons.security import Severity, Verdict, scan_bytes
 
-from .crafted import (BUILD, COMMAND, EMPTY_DICT, EMPTY_TUPLE, MARK, MEMOIZE, NEWOBJ_EX, POP, REDUCE, SETITEMS,
-                      STACK_GLOBAL, STOP, TUPLE, TUPLE2, Evil, binget, binput, binunicode, call, glob, proto, rce,
-                      stack_global, text)
+from .crafted import (
+    BUILD,
+    COMMAND,
+    EMPTY_DICT,
+    EMPTY_TUPLE,
+    MARK,
+    MEMOIZE,
+    NEWOBJ_EX,
+    POP,
+    REDUCE,
+    SETITEMS,
+    STACK_GLOBAL,
+    STOP,
+    TUPLE,
+    TUPLE2,
+    Evil,
+    binget,
+    binput,
+    binunicode,
+    call,
+    glob,
+    proto,
+    rce,
+    stack_global,
+    text,
+)
 
 
 def rules(result):

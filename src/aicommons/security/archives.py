@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import struct
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .findings import Severity
 from .sources import BZIP2, DEFLATE, ZIP_LZMA, Inflating, Region, RegionReader

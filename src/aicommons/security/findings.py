@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """How far a file can be trusted, from best to worst."""
 
     SAFE = "safe"  # holds no code, or only allowlisted globals (loadable as weights)
@@ -26,7 +26,7 @@ class Verdict(str, Enum):
 _RANK = {Verdict.SAFE: 0, Verdict.SUSPICIOUS: 1, Verdict.INVALID: 2, Verdict.DANGEROUS: 3}
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """A finding's weight; INFO never changes the verdict, the others map onto the verdict of the same name."""
 
     INFO = "info"

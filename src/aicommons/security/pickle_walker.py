@@ -385,7 +385,7 @@ class PickleWalker:
                         if len(items) % 2:
                             raise PickleError("odd number of items for DICT", at)
                         d = PDict()
-                        d.items = list(zip(items[0::2], items[1::2]))[:CONTAINER_CAP]
+                        d.items = list(zip(items[0::2], items[1::2], strict=True))[:CONTAINER_CAP]
                         append(d)
                     elif op == 0x69:  # INST
                         module, pos = _readline(buf, pos, end)
@@ -638,7 +638,7 @@ class PickleWalker:
     def _store(self, target, items: list, at: int) -> None:
         if isinstance(target, PDict):
             if len(target.items) < CONTAINER_CAP:
-                target.items.extend(zip(items[0::2], items[1::2]))
+                target.items.extend(zip(items[0::2], items[1::2], strict=True))
                 del target.items[CONTAINER_CAP:]
         elif isinstance(target, Global):
             self._mutates_global(target, at)

@@ -94,6 +94,7 @@ class GlobalRules:
             entry["name"]: Accessor(entry["name"], None if entry["arg"] == "all" else int(entry["arg"]))
             for entry in dangerous["accessors"]
         }
+        self.lookup = lru_cache(maxsize=4096)(self._lookup)
 
     @staticmethod
     def canonical(module: str, name: str) -> tuple[str, str]:
@@ -110,9 +111,8 @@ class GlobalRules:
     def is_dangerous_attribute(self, attribute: str) -> bool:
         return attribute in self.attributes or self.is_special_attribute(attribute)
 
-    @lru_cache(maxsize=4096)
-    def lookup(self, module: str, name: str) -> tuple[Rating, object]:
-        """classify() and call_role() together, for the pickle walker's hot path."""
+    def _lookup(self, module: str, name: str) -> tuple[Rating, object]:
+        """classify() and call_role() together, for the pickle walker's hot path (memoised as lookup)."""
         return self.classify(module, name), self.call_role(module, name)
 
     def call_role(self, module: str, name: str):
@@ -135,18 +135,18 @@ class GlobalRules:
         for prefix in self.dangerous_modules:
             if full == prefix or full.startswith(prefix + "."):
                 return Rating(Severity.DANGEROUS, "pickle.dangerous-global",
-                               f"imports {full} from {prefix}, a module that runs code or reaches files, "
-                               "processes or the network")
+                              f"imports {full} from {prefix}, a module that runs code or reaches files, "
+                              "processes or the network")
         for part in name.split("."):
             if self.is_dangerous_attribute(part):
                 return Rating(Severity.DANGEROUS, "pickle.dangerous-attribute",
-                               f"imports {full}: '{part}' reaches interpreter internals or runs code")
+                              f"imports {full}: '{part}' reaches interpreter internals or runs code")
         hit = next((part for part in full.split(".")[1:] if part in self.module_components), None)
         if hit is not None:
             return Rating(Severity.DANGEROUS, "pickle.dangerous-global",
-                           f"imports {full}, which goes through the {hit} module")
+                          f"imports {full}, which goes through the {hit} module")
         return Rating(Severity.SUSPICIOUS, "pickle.unknown-global",
-                       f"imports {full}, which is not on the weights allowlist: loading runs its code")
+                      f"imports {full}, which is not on the weights allowlist: loading runs its code")
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,19 @@ from .pickle_walker import FIRST_OPCODES, PickleWalker
 from .rules import Rules, load_rules
 from .safetensors_check import check_safetensors
 from .sniff import KINDS, SNIFF_BYTES, sniff
-from .sources import (BZIP2, GZIP, LZMA_ALONE, XZ, ZLIB, Budget, CorruptStream, Inflating, LimitExceeded, Region,
-                      lz4_codec)
+from .sources import (
+    BZIP2,
+    GZIP,
+    LZMA_ALONE,
+    XZ,
+    ZLIB,
+    Budget,
+    CorruptStream,
+    Inflating,
+    LimitExceeded,
+    Region,
+    lz4_codec,
+)
 from .templates import check_chat_template
 
 SMALL_FILE = 1 << 16  # read with a single call

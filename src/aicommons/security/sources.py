@@ -9,8 +9,9 @@ import lzma
 import mmap
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 IN_CHUNK = 1 << 20
 OUT_CHUNK = 1 << 20
