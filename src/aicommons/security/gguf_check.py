@@ -28,10 +28,11 @@ class _Invalid(Exception):
 
 
 class _Reader:
-    def __init__(self, region: Region, endian: str):
+    def __init__(self, region: Region, endian: str, max_array_strings: int):
         self.buf, self.base, self.end = region.buf, region.start, region.end
         self.pos = region.start
         self.endian = endian
+        self.max_array_strings = max_array_strings
 
     @property
     def offset(self) -> int:
@@ -74,7 +75,7 @@ def check_gguf(region: Region, facts: dict, templates: tuple[TemplatePattern, ..
         endian = ">"  # big-endian GGUF (written for s390x)
     findings: list[Finding] = []
     try:
-        _check(_Reader(region, endian), facts, templates, member, findings)
+        _check(_Reader(region, endian, facts["max_array_strings"]), facts, templates, member, findings)
     except _Invalid as exc:
         findings.append(Finding(f"gguf.{exc.rule}", Severity.INVALID, exc.message, exc.name, member, exc.offset))
     return findings
@@ -186,6 +187,8 @@ def _read_value(r: _Reader, value_type: int, depth: int, key: str):
         elif element_type == STRING:
             if count * 8 > r.end - r.pos:
                 raise _Invalid("value", f"{key}: array of {count} strings cannot fit in the file", at, key)
+            if count > r.max_array_strings:
+                raise _Invalid("value", f"{key}: array of {count} strings is too long to verify", at, key)
             for _ in range(count):
                 r.raw_string()  # token lists may hold raw bytes; only their bounds matter
         elif element_type == ARRAY:

@@ -11,6 +11,7 @@ from functools import cache
 from .findings import Finding, Severity
 from .rules import TemplatePattern
 
+MAX_TEMPLATE = 1 << 20  # chat templates are a few kilobytes; lexing is bounded by this
 _CODE_OPEN = {"variable_begin", "block_begin"}
 _CODE_CLOSE = {"variable_end", "block_end"}
 
@@ -68,6 +69,10 @@ def check_chat_template(source: str, patterns: tuple[TemplatePattern, ...], wher
     """Findings for one template; `where` names it in messages (e.g. the GGUF key)."""
     from jinja2.exceptions import TemplateSyntaxError
 
+    if len(source) > MAX_TEMPLATE:
+        return [Finding("template.too-large", Severity.SUSPICIOUS,
+                        f"{where}: chat template of {len(source)} characters is too large to check", where, member,
+                        offset)]
     try:
         scopes = template_tokens(source)
     except TemplateSyntaxError as exc:
