@@ -148,24 +148,28 @@ def _text(s: str) -> bytes:
 
 
 def benign(i: int) -> tuple[str, bytes]:
+    """("<extension>|<case>", content) of the i-th benign file."""
     import numpy as np
     import torch
 
     values = [float(i + k) for k in range(8)]
     kinds = [
-        ("pkl", lambda: pickle.dumps({"step": i, "values": values, "name": f"run-{i}"}, protocol=i % 6)),
-        ("pkl", lambda: pickle.dumps({"w": np.arange(i % 50 + 1, dtype=np.float32)}, protocol=2 + i % 4)),
-        ("pkl", lambda: pickle.dumps(OrderedDict((f"k{k}", values[:k]) for k in range(5)))),
-        ("pt", lambda: _torch_bytes({"w": torch.full((4, 4), float(i)), "b": torch.zeros(4)})),
-        ("pt", lambda: _torch_bytes({"w": torch.full((3,), float(i))}, legacy=True)),
-        ("joblib", lambda: _joblib_bytes({"a": np.arange(i % 20 + 1.0), "meta": {"i": i}})),
-        ("npy", lambda: _npy_bytes(np.full(i % 30 + 1, i, dtype=np.int32))),
+        ("pickle protocol 0-5", "pkl", lambda: pickle.dumps({"step": i, "values": values, "name": f"run-{i}"},
+                                                            protocol=i % 6)),
+        ("numpy arrays", "pkl", lambda: pickle.dumps({"w": np.arange(i % 50 + 1, dtype=np.float32)},
+                                                     protocol=2 + i % 4)),
+        ("OrderedDict", "pkl", lambda: pickle.dumps(OrderedDict((f"k{k}", values[:k]) for k in range(5)))),
+        ("torch.save zip", "pt", lambda: _torch_bytes({"w": torch.full((4, 4), float(i)), "b": torch.zeros(4)})),
+        ("torch.save legacy", "pt", lambda: _torch_bytes({"w": torch.full((3,), float(i))}, legacy=True)),
+        ("joblib arrays", "joblib", lambda: _joblib_bytes({"a": np.arange(i % 20 + 1.0), "meta": {"i": i}})),
+        ("np.save", "npy", lambda: _npy_bytes(np.full(i % 30 + 1, i, dtype=np.int32))),
     ]
-    ext, make = kinds[i % len(kinds)]
-    return ext, make()
+    label, ext, make = kinds[i % len(kinds)]
+    return f"{ext}|{label}", make()
 
 
 def malicious(i: int) -> tuple[str, bytes]:
+    """("<extension>|<case>", content) of the i-th malicious file."""
     import numpy as np
     import torch
 
@@ -187,7 +191,8 @@ def malicious(i: int) -> tuple[str, bytes]:
         ("EXT opcode", "pkl", lambda: b"\x80\x02\x82\xf0(" + cmd + b"tR."),
         ("second pickle", "pkl", lambda: pickle.dumps({"i": i}) + pickle.dumps(Evil())),
         ("INST", "pkl", lambda: f"(S'{COMMAND} {i}'\nios\nsystem\n.".encode()),
-        ("getattr chain", "pkl", lambda: b"\x80\x02cbuiltins\ngetattr\n(cbuiltins\ngetattr\n(ccollections\nOrderedDict\n"
+        ("getattr chain", "pkl", lambda: b"\x80\x02cbuiltins\ngetattr\n(cbuiltins\ngetattr\n"
+         + b"(ccollections\nOrderedDict\n"
          + _text("__init__") + b"tR" + _text("__globals__") + b"tR."),
         ("dynamic STACK_GLOBAL", "pkl", lambda: b"\x80\x04cbuiltins\nstr\n(" + _text("os") + b"tR" + _text("system")
          + b"\x93" + cmd + b"\x85R."),
@@ -202,17 +207,13 @@ def malicious(i: int) -> tuple[str, bytes]:
 
 
 def make_small_files(folder: Path, count: int) -> dict[str, str]:
-    """Returns {path: label}, label "benign" or "malicious|<case>"."""
+    """Returns {path: label}, label "benign|<case>" or "malicious|<case>"."""
     labels = {}
     folder.mkdir(parents=True)
     for i in range(count):
-        if i % 2 == 0:
-            ext, data = benign(i // 2)
-            label = "benign"
-        else:
-            tagged, data = malicious(i // 2)
-            ext, case = tagged.split("|")
-            label = f"malicious|{case}"
+        kind, (tagged, data) = ("benign", benign(i // 2)) if i % 2 == 0 else ("malicious", malicious(i // 2))
+        ext, case = tagged.split("|")
+        label = f"{kind}|{case}"
         path = folder / f"f{i:04d}.{ext}"
         path.write_bytes(data)
         labels[str(path)] = label
@@ -309,12 +310,14 @@ def main() -> None:
     for row in ("malicious total", "malicious dangerous", "malicious not clean", "benign total",
                 "benign dangerous", "benign not clean"):
         print(f"{row:<34}{ours_d[row]:>12}{theirs_d[row]:>12}")
-    missed = Counter(labels[p].split("|")[1] for p, v in theirs["verdicts"]["small"].items()
-                     if labels[p].startswith("malicious") and v != "dangerous")
-    ours_missed = Counter(labels[p].split("|")[1] for p, v in ours["verdicts"]["small"].items()
-                          if labels[p].startswith("malicious") and v != "dangerous")
-    print("\nmalicious cases not called dangerous by picklescan:", dict(missed) or "none")
-    print("malicious cases not called dangerous by aicommons: ", dict(ours_missed) or "none")
+    for tool, result, clean in (("picklescan", theirs, "clean"), ("aicommons", ours, "safe")):
+        verdicts = result["verdicts"]["small"]
+        missed = Counter(labels[p].split("|")[1] for p, v in verdicts.items()
+                         if labels[p].startswith("malicious") and v != "dangerous")
+        flagged = Counter(f"{labels[p].split('|')[1]}: {v}" for p, v in verdicts.items()
+                          if labels[p].startswith("benign") and v != clean)
+        print(f"\n{tool}: malicious cases not called dangerous:", dict(missed) or "none")
+        print(f"{tool}: benign cases not called {clean}:", dict(flagged) or "none")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ def rules(result):
 # -- safetensors ---------------------------------------------------------------------------------------------------
 
 
-def safetensors_file(header: dict, data: bytes, pad: bool = True) -> bytes:
-    text = json.dumps(header).encode()
+def safetensors_file(header: dict, data: bytes, pad: bool = True, lead: bytes = b"") -> bytes:
+    text = lead + json.dumps(header).encode()
     if pad:
         text += b" " * (-len(text) % 8)
     return struct.pack("<Q", len(text)) + text + data
@@ -43,8 +43,9 @@ GOOD = {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
     ("length over limit", struct.pack("<Q", 200_000_000) + b'{"' + b"\x00" * 64),
     ("not utf-8", struct.pack("<Q", 8) + b'{"\xff\xfe": 1}'[:8]),
     ("not json", struct.pack("<Q", 8) + b'{"a": 1,'),
-    ("leading space", safetensors_file(GOOD, b"\x00" * 12).replace(b'{"a"', b' {"a', 1)[:8] + b" " + safetensors_file(GOOD, b"\x00" * 12)[8:-1]),
-    ("duplicate key", struct.pack("<Q", 88) + b'{"a": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}, "a": {"dtype": "U8"}}   ' + b"\x00"),
+    ("leading space", safetensors_file(GOOD, b"\x00" * 12, lead=b" ")),
+    ("duplicate key", struct.pack("<Q", 88)
+     + b'{"a": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}, "a": {"dtype": "U8"}}   ' + b"\x00"),
     ("unknown dtype", safetensors_file({"a": {"dtype": "F17", "shape": [2], "data_offsets": [0, 8]}}, b"\x00" * 8)),
     ("shape mismatch", safetensors_file({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}, b"\x00" * 8)),
     ("negative shape", safetensors_file({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}, b"\x00" * 8)),
@@ -54,7 +55,8 @@ GOOD = {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
     ("short buffer", safetensors_file(GOOD, b"\x00" * 10)),
     ("metadata not strings", safetensors_file({**GOOD, "__metadata__": {"n": 1}}, b"\x00" * 12)),
     ("extra entry key", safetensors_file({"a": {**GOOD["a"], "code": "x"}}, b"\x00" * 8)),
-    ("sub-byte dtype not byte aligned", safetensors_file({"a": {"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}}, b"\x00" * 2)),
+    ("sub-byte dtype not byte aligned",
+     safetensors_file({"a": {"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}}, b"\x00" * 2)),
     ("nan constant", struct.pack("<Q", 16) + b'{"a": NaN}      '),
 ])
 def test_malformed_safetensors_are_invalid(case, data):
@@ -75,8 +77,10 @@ LLAMA_TEMPLATE = (
     "{%- set ns = namespace(system=false) -%}{{ bos_token }}"
     "{%- for message in messages -%}"
     "{%- if message['role'] == 'system' -%}{%- set ns.system = true -%}{%- endif -%}"
-    "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}"
-    "{%- endfor -%}{%- if add_generation_prompt -%}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif -%}"
+    "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
+    " + message['content'] | trim + '<|eot_id|>' }}"
+    "{%- endfor -%}{%- if add_generation_prompt -%}"
+    "{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif -%}"
 )
 
 
@@ -128,7 +132,7 @@ def test_gguf_misaligned_and_overlapping_offsets():
     second_offset_at = data.rfind(struct.pack("<IQ", 8, 32)) + 4
     for bad in (33, 0):
         data[second_offset_at : second_offset_at + 8] = struct.pack("<Q", bad)
-        assert "gguf.tensor-info" in rules(scan_bytes(bytes(data))) or "gguf.tensor-data" in rules(scan_bytes(bytes(data)))
+        assert rules(scan_bytes(bytes(data))) & {"gguf.tensor-info", "gguf.tensor-data"}
 
 
 @pytest.mark.parametrize("template,rule", [
@@ -150,7 +154,8 @@ def test_gguf_chat_template_injection_is_dangerous(template, rule):
 
 
 def test_template_words_in_literal_text_are_not_flagged():
-    template = "You may not call __import__ or os.system, eval(), self.x. {% for m in messages %}{{ m.content }}{% endfor %}"
+    template = ("You may not call __import__ or os.system, eval(), self.x. "
+                "{% for m in messages %}{{ m.content }}{% endfor %}")
     assert scan_bytes(gguf(template)).verdict is Verdict.SAFE
 
 

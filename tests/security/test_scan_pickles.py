@@ -217,7 +217,8 @@ def test_ordinary_instance_state_is_not_flagged():
 
 
 def test_malformed_pickles_are_invalid():
-    for data in (proto(2) + b"K", proto(2) + b"\xff", proto(2) + proto(9) + b"N.", proto(2) + b"R.", proto(2) + binget(3) + STOP,
+    for data in (proto(2) + b"K", proto(2) + b"\xff", proto(2) + proto(9) + b"N.", proto(2) + b"R.",
+                 proto(2) + binget(3) + STOP,
                  proto(4) + text("os") + b"K\x01" + STACK_GLOBAL + STOP):
         result = scan_bytes(data)
         assert result.verdict is Verdict.INVALID, data
@@ -251,4 +252,5 @@ def test_findings_are_deduplicated_but_keep_the_first_offset():
 
 def test_empty_ordered_dict_is_safe():
     # EMPTY_TUPLE and REDUCE of an allowlisted container: the common OrderedDict() pattern
-    assert scan_bytes(proto(2) + glob("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE + STOP).verdict is Verdict.SAFE
+    data = proto(2) + glob("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE + STOP
+    assert scan_bytes(data).verdict is Verdict.SAFE

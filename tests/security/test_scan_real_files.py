@@ -45,7 +45,8 @@ def estimators():
 def test_torch_state_dict_zip_is_safe():
     model = TinyNet()
     state = model.state_dict()
-    state["extra"] = {"step": 3, "device": torch.device("cpu"), "size": torch.Size([2, 3]), "p": torch.nn.Parameter(torch.ones(2))}
+    state["extra"] = {"step": 3, "device": torch.device("cpu"), "size": torch.Size([2, 3]),
+                      "p": torch.nn.Parameter(torch.ones(2))}
     result = scan_bytes(torch_bytes(state))
     assert (result.verdict, result.format) == (Verdict.SAFE, "pytorch-zip"), result.findings
 

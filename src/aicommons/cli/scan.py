@@ -12,7 +12,8 @@ from rich.table import Table
 
 from aicommons.security import Verdict, rules_version, scan_path
 
-_STYLE = {Verdict.SAFE: "green", Verdict.SUSPICIOUS: "yellow", Verdict.INVALID: "magenta", Verdict.DANGEROUS: "bold red"}
+_STYLE = {Verdict.SAFE: "green", Verdict.SUSPICIOUS: "yellow", Verdict.INVALID: "magenta",
+          Verdict.DANGEROUS: "bold red"}
 _FAILING = {Verdict.DANGEROUS, Verdict.INVALID}
 
 

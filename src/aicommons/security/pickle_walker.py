@@ -102,7 +102,8 @@ _NOT_CALLABLE = (str, int, bool, type(None), tuple, list, PDict, BytesRef)
 
 # Opcodes that can start a pickle: those that push without popping (pickletools.opcodes, protocols 0-5).
 # Any other first byte makes the unpickler fail at once (stack underflow, no MARK, empty memo, bad opcode).
-FIRST_OPCODES = frozenset(b"(c}])NILFSVJKMGTUXBCP" + bytes([0x80, 0x82, 0x83, 0x84, *range(0x88, 0x90), 0x95, 0x96, 0x97]))
+FIRST_OPCODES = frozenset(b"(c}])NILFSVJKMGTUXBCP"
+                          + bytes([0x80, 0x82, 0x83, 0x84, *range(0x88, 0x90), 0x95, 0x96, 0x97]))
 
 
 class PickleWalker:

@@ -48,7 +48,8 @@ def check_safetensors(region: Region, facts: dict, member: str | None) -> list[F
         return bad("header-length", "file is shorter than the 8-byte header length", offset=0)
     n = int.from_bytes(region.read(0, 8), "little")
     if n > facts["max_header_size"]:
-        return bad("header-length", f"header length {n} exceeds the limit of {facts['max_header_size']} bytes", offset=0)
+        return bad("header-length", f"header length {n} exceeds the limit of {facts['max_header_size']} bytes",
+                   offset=0)
     if 8 + n > size:
         return bad("header-length", f"header length {n} runs past the end of the file ({size} bytes)", offset=0)
     raw = region.read(8, n)
