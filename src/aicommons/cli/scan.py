@@ -45,7 +45,7 @@ def _print_table(results) -> None:
         lines = []
         for f in result.findings:
             where = " @ ".join(p for p in (f.member, None if f.offset is None else f"offset {f.offset}") if p)
-            lines.append(f"[{_STYLE.get(Verdict(f.severity.verdict), 'white')}]{f.severity.value}[/] {f.rule_id}"
+            lines.append(f"[{_STYLE[f.severity.verdict]}]{f.severity.value}[/] {f.rule_id}"
                          f"{': ' + f.name if f.name else ''}{' (' + where + ')' if where else ''}\n  {f.message}")
         table.add_row(result.path, f"[{_STYLE[result.verdict]}]{result.verdict.value}[/]", result.format,
                       "\n".join(lines) or "-")
