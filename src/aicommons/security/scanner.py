@@ -325,6 +325,8 @@ _HANDLERS = {name[1:].replace("_", "-"): method for name, method in vars(_Scan).
 
 def _is_utf8_prefix(data: bytes) -> bool:
     """UTF-8, allowing a character cut off at the end of the sample."""
+    if data.isascii():
+        return True
     for cut in range(4):
         try:
             data[: len(data) - cut].decode("utf-8")
