@@ -11,6 +11,7 @@ from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
 from aicommons.api.limits import HeaderSizeLimit
 from aicommons.hub import Hub
+from aicommons.web import install as install_pages
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -37,12 +38,19 @@ def create_app(hub: Hub) -> FastAPI:
     # late imports: the routers import hub_of and principal_of from this module
     from aicommons.api.hf import install as install_hf_protocol
     from aicommons.api.native import evaluations, licenses, lineage
+    from aicommons.api.xet import include_xet
+    from aicommons.evaluation.pages import install as install_evaluation_pages
 
     # native routes first: the Hub protocol's /api/models/{repo_id:path} would swallow .../lineage and .../evals
     app.include_router(lineage.router)
     app.include_router(licenses.router)
     app.include_router(evaluations.router)
+    include_xet(app)  # also before it: .../xet-read-token and friends
     install_hf_protocol(app)
+    # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes; fixed page
+    # addresses such as /leaderboards go before those
+    install_evaluation_pages(app)
+    install_pages(app, hub)
     return app
 
 
