@@ -7,7 +7,9 @@ from aicommons.hub import Hub
 
 def configure_hub(hub: Hub) -> Hub:
     from aicommons import cards, index
+    from aicommons.licenses import summary
 
     cards.install(hub)
-    index.install(hub)
+    index.install(hub)  # before the licence summary: its job reads the lineage the index records
+    summary.install(hub)
     return hub

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from aicommons.repos.names import RepoType
 from aicommons.web import urls
 from aicommons.web.routing import WebRoute, viewer
-from aicommons.web.search import FACET_LABELS, FACETS, SORTS, RepoQuery, search_repos
+from aicommons.web.search import FACET_LABELS, FACET_VALUE_LABELS, FACETS, SORTS, RepoQuery, search_repos
 from aicommons.web.templates import render
 
 router = APIRouter(route_class=WebRoute)
@@ -41,7 +41,7 @@ def _list_page(request: Request, repo_type: RepoType):
 
     return render(request, "list.html", {
         "repo_type": repo_type.value, "result": result, "query": query, "facets": FACETS,
-        "facet_labels": FACET_LABELS, "sorts": SORTS, "url_with": url_with, "page_url": lambda n: url_with(p=n),
+        "facet_labels": FACET_LABELS, "value_labels": FACET_VALUE_LABELS, "sorts": SORTS, "url_with": url_with, "page_url": lambda n: url_with(p=n),
     })
 
 
