@@ -32,6 +32,13 @@ SUMMARY_JOB = "licenses.summary"
 MAIN_REF = f"refs/heads/{revisions.DEFAULT_BRANCH}"
 COMMERCIAL = "commercial"
 HUB_VIEW = Principal(name="hub", is_admin=True)  # the hub reads every repo; results never leave it by name
+# What the facet calls a licence conflict: terms that clash (a licence looser than upstream or training data
+# allows, a LICENSE file that disagrees with the card, merged parents under different pass-on terms) and upstream
+# rules this repo breaks (naming, notice, display text). A missing LICENSE copy is a housekeeping step nearly
+# every card-only repo lacks, and an unknown licence is a question, not a conflict: both are stored as kinds but
+# do not make a repo "conflicting".
+CONFLICT_KINDS = frozenset({"relicensed", "license-file-mismatch", "merge-conflicting-terms", "naming-prefix",
+                            "notice-file", "display-text"})
 SUMMARY_FILTERS = ("license_conflict", "commercial")  # the search filters a summary answers
 CONFLICT_VALUES = ("yes", "no")
 MAX_TARGET_CHARS = 200
@@ -90,9 +97,9 @@ def summarize(hub: Hub, repo: Repo) -> LicenseSummary | None:
     # a name longer than any hub repo id cannot be one, so it could never trigger a recompute
     targets = {(kind, target) for kind, target in dependency_keys(subject) - {(repo.type, repo.repo_id)}
                if len(target) <= MAX_TARGET_CHARS}
+    kinds = sorted({conflict.kind for conflict in result.conflicts})
     summary = LicenseSummary(repo_id=repo.id, commit_oid=head, computed_at=utcnow(),
-                             has_conflicts=bool(result.conflicts),
-                             conflict_kinds=sorted({conflict.kind for conflict in result.conflicts}),
+                             has_conflicts=bool(CONFLICT_KINDS.intersection(kinds)), conflict_kinds=kinds,
                              commercial=result.uses[COMMERCIAL].status.value)
     with hub.db.write() as session:
         if revisions.head(session, repo.id, MAIN_REF) != head:
