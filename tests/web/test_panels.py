@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -70,6 +71,8 @@ def test_panels_show_lineage_and_verdicts_of_pushed_repos(client, family):
     html = client.get("/alice/tuned").text
     lineage = panel(html, "lineage")
     assert "<svg" in lineage and 'href="/alice/base"' in lineage and "Adapters (1)" in lineage
+    drawing = ElementTree.fromstring(re.search(r"<svg.*</svg>", lineage, re.S).group(0))  # one well-formed picture
+    assert drawing.tag.endswith("svg") and not drawing.findall(".//{http://www.w3.org/2000/svg}svg")
     assert "finetune" in lineage and "inferred from one base model" in lineage  # relation and its evidence
     assert re.search(r"<th scope=\"row\">Adapters</th><td class=\"num\">1</td>", lineage)
     warnings = panel(html, "card-warnings")
@@ -198,5 +201,6 @@ def test_repo_page_with_both_panels_reads_well(page, server, alice):
     browser_sign_in(page, alice)
     page.goto("/alice/tuned")
     page.locator('[data-panel="license"] [data-use="commercial"] summary').click()
-    assert page.locator('[data-panel="lineage"] svg').is_visible()
+    assert page.locator('[data-panel="lineage"] figure > svg').is_visible()
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header would otherwise land mid-page in the capture
     screenshot(page, "repo-panels")

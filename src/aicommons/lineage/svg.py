@@ -67,7 +67,7 @@ def render_lineage_svg(graph: LineageGraph, url_for=lambda repo_id: f"/{repo_id}
     height = y + 16
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label={quoteattr("Lineage of " + graph.root)}>'
-            "".join(parts) + "</svg>")
+            + "".join(parts) + "</svg>")
 
 
 def _ancestor_rows(graph: LineageGraph) -> list[list[Node]]:
