@@ -51,14 +51,15 @@ class _Cache:
                 self.reports.move_to_end(key)
             return report
 
-    def put(self, key: tuple, report: LicenseReport) -> None:
+    def put(self, commit_key: tuple, keys: frozenset[tuple[str, str]], state: tuple, report: LicenseReport) -> None:
         with self.lock:
-            self.reports[key] = report
-            self.reports.move_to_end(key)
-            while len(self.reports) > MAX_REPORTS:
-                self.reports.popitem(last=False)
             if len(self.dependencies) > 4 * MAX_REPORTS:
                 self.dependencies.clear()
+            self.dependencies[commit_key] = keys
+            self.reports[(commit_key, state)] = report
+            self.reports.move_to_end((commit_key, state))
+            while len(self.reports) > MAX_REPORTS:
+                self.reports.popitem(last=False)
 
 
 _caches: "weakref.WeakKeyDictionary[Hub, _Cache]" = weakref.WeakKeyDictionary()
@@ -83,8 +84,7 @@ def license_report(hub: Hub, principal: Principal, repo: Repo, commit_oid: str) 
     subject = subject_source(hub, principal).subject(repo.repo_id, commit_oid, repo.type)
     report = LicenseReport(verdict(subject), openness(subject))
     keys = frozenset(dependency_keys(subject))
-    cache.dependencies[commit_key] = keys
-    cache.put((commit_key, upstream_state(hub, principal, keys)), report)
+    cache.put(commit_key, keys, upstream_state(hub, principal, keys), report)
     return report
 
 
