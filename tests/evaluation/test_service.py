@@ -38,12 +38,13 @@ def test_a_job_runs_the_evaluation_and_reports_progress(hub, alice, bob, iris_sk
     assert service.job_status(hub, ANONYMOUS, "alice/forest", requested["job_id"])["status"] == "queued"
     seen = []
     original = hub.jobs._progress
-    monkeypatch.setattr(hub.jobs, "_progress", lambda job, fraction, message: (seen.append((fraction, message)),
+    monkeypatch.setattr(hub.jobs, "_progress", lambda job, fraction, message: (seen.append((job, fraction, message)),
                                                                               original(job, fraction, message)))
-    assert hub.jobs.drain() == 1
-    fractions = [fraction for fraction, _ in seen]
+    assert hub.jobs.drain() >= 1  # other features queue work on commits too
+    ours = [(fraction, message) for job, fraction, message in seen if job == requested["job_id"]]
+    fractions = [fraction for fraction, _ in ours]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
-    assert any("samples" in message for _, message in seen)
+    assert any("samples" in message for _, message in ours)
     status = service.job_status(hub, alice.principal(hub), "alice/forest", requested["job_id"])
     assert status["status"] == "done" and status["progress"] == 1.0
     [result] = service.results_for(hub, ANONYMOUS, "alice/forest")
