@@ -6,4 +6,7 @@ from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
+    from aicommons import resources
+
+    resources.register(hub)
     return hub

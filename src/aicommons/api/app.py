@@ -19,6 +19,7 @@ def create_app(hub: Hub) -> FastAPI:
             hub.jobs.start_thread()
         yield
         hub.jobs.stop_thread()
+        app.state.inference.close()
 
     app = FastAPI(title="AI Commons", version=__version__, lifespan=lifespan,
                   description="A self-hostable hub for open AI models and datasets.")
@@ -32,9 +33,12 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
-    from aicommons.api.native import licenses
+    from aicommons.api.native import inference, licenses, resources
+    from aicommons.inference.service import InferenceService
 
     app.include_router(licenses.router)
+    app.include_router(resources.router)
+    inference.install(app, InferenceService(hub))
     return app
 
 

@@ -2,3 +2,4 @@
 
 from aicommons.storage.tables import Base  # noqa: F401
 import aicommons.jobs.tables  # noqa: F401
+import aicommons.resources.tables  # noqa: F401
