@@ -33,12 +33,14 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
-    from aicommons.api.native import inference, licenses, resources
+    from aicommons.api.native import inference, licenses, monitoring, openai, resources
     from aicommons.inference.service import InferenceService
 
     app.include_router(licenses.router)
     app.include_router(resources.router)
     inference.install(app, InferenceService(hub))
+    app.include_router(openai.router)
+    app.include_router(monitoring.router)
     return app
 
 

@@ -161,10 +161,12 @@ def _admin_subject_source(data_dir: Optional[Path]):
 
 def _register_feature_commands() -> None:
     from aicommons.cli.licenses import make_license_commands
+    from aicommons.cli.resources import resources
 
     license_cmd, bom_cmd = make_license_commands(_admin_subject_source)
     app.command("license")(license_cmd)
     app.command("bom")(bom_cmd)
+    app.command("resources")(resources)
 
 
 _register_feature_commands()

@@ -35,6 +35,7 @@ class ModelShape:
     gated_mlp: bool
     encoder: bool
     tied_embeddings: bool
+    lm_head: bool  # computes vocabulary logits (every decoder; encoders only with a masked-LM head)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,6 +91,9 @@ def model_shape(config: dict) -> ModelShape:
     if heads % kv_heads:
         raise ShapeUnknown(f"{heads} attention heads cannot be grouped over {kv_heads} key/value heads")
     tied = config.get("tie_word_embeddings")
+    encoder = model_type in keys["encoder_types"]
+    architectures = [a for a in config.get("architectures") or [] if isinstance(a, str)]
+    lm_head = not encoder or any(a.endswith(("ForMaskedLM", "ForPreTraining")) for a in architectures)
     return ModelShape(
         model_type=model_type,
         hidden_size=hidden,
@@ -101,8 +105,9 @@ def model_shape(config: dict) -> ModelShape:
         vocab_size=vocab,
         max_positions=_first(config, "max_positions"),
         gated_mlp=model_type in keys["gated_mlp_types"],
-        encoder=model_type in keys["encoder_types"],
+        encoder=encoder,
         tied_embeddings=True if tied is None else bool(tied),  # transformers' default
+        lm_head=lm_head,
     )
 
 

@@ -7,10 +7,11 @@ and AWQ do; compute and the KV cache are then bf16.
 
 Fine-tuning: weights, gradients and AdamW's two moments (fp32: 4+4+8 = 16 bytes per parameter; mixed
 precision adds a bf16 working copy: 18), plus activations kept for the backward pass, per layer
-s·b·(15h + MLP) elements at 2 bytes (attention 11sbh, norms 4sbh, MLP 3sbh + 4sb·ff, or 2sbh + 6sb·ff when
-gated; Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models", Table 2,
+s·b·(15h + MLP) bytes at 2-byte activations (attention 11sbh, norms 4sbh, MLP 3sbh + 4sb·ff, or 2sbh + 6sb·ff
+when gated; Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models", Sec. 4.1,
 without the attention-score term that memory-efficient attention does not store), plus fp32 logits and their
-gradient. LoRA trains rank-r adapters on every attention projection over frozen bf16 weights; QLoRA over
+gradient. It assumes fused kernels: an implementation that composes GELU from elementwise operations (GPT-2's
+gelu_new) or applies attention dropout outside a fused kernel keeps up to about twice as much. LoRA trains rank-r adapters on every attention projection over frozen bf16 weights; QLoRA over
 int4 weights.
 """
 
@@ -27,6 +28,13 @@ UNQUANTIZED_BYTES = 2  # embeddings and output head stay in bf16 when the blocks
 ADAMW_FP32 = 16
 ADAMW_MIXED = 18
 LORA_RANK = 16
+ASSUMPTIONS = (
+    "int8: 1 byte per weight; int4: 4.25 bits per weight (16-bit scale per 64); embeddings and an untied head "
+    "stay bf16",
+    "compute and KV cache in fp32 for fp32, bf16 otherwise; memory-efficient (flash) attention",
+    "training: AdamW; mixed precision keeps fp32 master weights; LoRA rank 16 on q, k, v and o projections",
+    "runtime overhead (CUDA context, allocator slack) not included; sizes in bytes, GiB = 2^30",
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,8 @@ def inference(shape: ModelShape, parameters: int, context: int, batch: int) -> d
     for precision, (_, act_bytes) in PRECISIONS.items():
         # one layer's live tensors during prefill: its input and output hidden states and the MLP's inner ones
         activations = batch * context * (2 * shape.hidden_size + shape.intermediate_size) * act_bytes
-        # fp32 logits: for the next token of each sequence (decoders) or for every position (encoders' heads)
-        logits = batch * (context if shape.encoder else 1) * shape.vocab_size * 4
+        # fp32 logits: for the next token of each sequence (decoders) or for every position (masked-LM heads)
+        logits = batch * (context if shape.encoder else 1) * shape.vocab_size * 4 if shape.lm_head else 0
         out[precision] = Estimate({
             "weights": weight_bytes(shape, parameters, precision),
             "kv_cache": kv_cache_bytes(shape, context, batch, act_bytes),
@@ -73,10 +81,11 @@ def inference(shape: ModelShape, parameters: int, context: int, batch: int) -> d
 
 def training_activations(shape: ModelShape, context: int, batch: int, element_bytes: float) -> int:
     h, ff = shape.hidden_size, shape.intermediate_size
+    # bytes per token and layer at 2-byte activations (1-byte dropout masks), as the paper counts them
     mlp = 2 * h + 6 * ff if shape.gated_mlp else 3 * h + 4 * ff
-    per_layer_half_precision = context * batch * (15 * h + mlp) * 2
+    per_layer_half_precision = context * batch * (15 * h + mlp)
     layers = shape.num_layers * per_layer_half_precision * element_bytes / 2
-    logits = 2 * batch * context * shape.vocab_size * 4
+    logits = 2 * batch * context * shape.vocab_size * 4 if shape.lm_head else 0
     return int(layers + logits)
 
 

@@ -154,6 +154,7 @@ def resources_report(files: ModelFiles, context: int | None = None, batch: int |
         inference={k: v.to_dict() for k, v in running.items()},
         training={k: v.to_dict() for k, v in tuning.items()},
         lora_parameters=estimate.lora_parameters(shape),
+        assumptions=list(estimate.ASSUMPTIONS),
         hardware=[_fits(device, running, tuning, batch) for device in (*common_devices(), server or this_server())],
     )
     return report
