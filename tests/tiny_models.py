@@ -30,14 +30,13 @@ def bpe_tokenizer(vocab_size: int = 300):
                                    unk_token="<|endoftext|>")
 
 
-def wordpiece_tokenizer(directory: Path):
+def wordpiece_tokenizer():
+    """A WordPiece tokenizer whose vocabulary is the corpus's words."""
     from transformers import BertTokenizerFast
 
     words = sorted(set(CORPUS.split()))
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    return BertTokenizerFast(vocab_file=str(directory / "vocab.txt"))
+    return BertTokenizerFast(vocab={token: index for index, token in enumerate(vocab)})
 
 
 def tiny_gpt2(directory: Path, *, n_layer: int = 2, n_embd: int = 64, n_head: int = 4, n_positions: int = 256,
@@ -80,7 +79,7 @@ def tiny_bert(directory: Path, *, head: str = "masked-lm", seed: int = 0) -> Pat
     from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification
 
     torch.manual_seed(seed)
-    tokenizer = wordpiece_tokenizer(directory)
+    tokenizer = wordpiece_tokenizer()
     config = BertConfig(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, intermediate_size=128,
                         vocab_size=len(tokenizer), max_position_embeddings=128,
                         id2label={0: "NEGATIVE", 1: "POSITIVE"}, label2id={"NEGATIVE": 0, "POSITIVE": 1})
