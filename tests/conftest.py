@@ -109,7 +109,7 @@ def server(hub) -> LiveServer:
 
 @pytest.fixture(scope="session")
 def postgres():
-    from services import PostgresServer
+    from tests.services import PostgresServer
 
     server = PostgresServer().start()
     yield server
@@ -118,7 +118,7 @@ def postgres():
 
 @pytest.fixture(scope="session")
 def s3_server():
-    from services import S3Server
+    from tests.services import S3Server
 
     server = S3Server().start()
     yield server

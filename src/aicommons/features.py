@@ -6,7 +6,9 @@ from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
-    from aicommons import resources
+    from aicommons import cards, index, resources
 
-    resources.register(hub)
+    cards.install(hub)
+    index.install(hub)
+    resources.install(hub)
     return hub

@@ -12,7 +12,7 @@ from aicommons.errors import Conflict, Forbidden, InvalidInput, RepoNotFound
 from aicommons.repos.manage import create_repo
 from aicommons.repos.names import RepoType
 from aicommons.storage.tables import ApiToken, Repo
-from conftest import make_org, make_user
+from tests.conftest import make_org, make_user
 
 
 def test_passwords_are_hashed_with_argon2(hub):

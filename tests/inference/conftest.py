@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import tiny_models
+from tests import tiny_models
 from aicommons.inference import safety
 
 

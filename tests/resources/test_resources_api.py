@@ -8,7 +8,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-import tiny_models
+from tests import tiny_models
 from aicommons.cli.main import app
 from aicommons.repos.commit import AddFile, commit
 from aicommons.repos.manage import find_repo

@@ -16,7 +16,7 @@ import torch
 from transformers import (AutoModelForCausalLM, AutoModelForMaskedLM, BertConfig, GPT2Config, GPT2LMHeadModel,
                           LlamaConfig, LlamaForCausalLM)
 
-import tiny_models
+from tests import tiny_models
 from aicommons.resources import estimate
 from aicommons.resources.architecture import ShapeUnknown, model_shape
 from aicommons.resources.report import FolderFiles, resources_report

@@ -13,7 +13,7 @@ from safetensors.numpy import save, save_file
 from safetensors.torch import load_file
 from safetensors.torch import save_file as save_torch
 
-import tiny_models
+from tests import tiny_models
 from aicommons.repos.manage import find_repo
 from aicommons.repos.reading import snapshot
 from aicommons.resources import store

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from aicommons import __version__
 from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
+from aicommons.api.native import lineage as lineage_routes
 from aicommons.hub import Hub
 
 
@@ -25,6 +26,8 @@ def create_app(hub: Hub) -> FastAPI:
                   description="A self-hostable hub for open AI models and datasets.")
     app.state.hub = hub
     install_error_handlers(app)
+    # before the Hub protocol routes: their /api/models/{repo_id:path} would swallow .../lineage
+    app.include_router(lineage_routes.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:

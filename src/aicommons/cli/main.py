@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from aicommons.cli import cards as cli_cards
 from aicommons.errors import HubError
 
 app = typer.Typer(help="AI Commons: a self-hostable hub for open AI models and datasets.", no_args_is_help=True,
@@ -19,6 +20,13 @@ tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(tokens_app, name="tokens")
+card_app = typer.Typer(help="Write and check model and dataset cards.", no_args_is_help=True)
+index_app = typer.Typer(help="The metadata index behind search and lineage.", no_args_is_help=True)
+app.add_typer(card_app, name="card")
+app.add_typer(index_app, name="index")
+card_app.command("init")(cli_cards.card_init)
+card_app.command("check")(cli_cards.card_check)
+index_app.command("rebuild")(cli_cards.index_rebuild)
 
 err = Console(stderr=True)
 DataDir = typer.Option(None, "--data-dir", envvar="AICOMMONS_DATA_DIR", help="Where the hub keeps its data.")

@@ -3,7 +3,7 @@ memory estimates from config.json: to run at fp32, bf16, int8 and int4 with a KV
 and batch, and to fine-tune (full AdamW, LoRA, QLoRA), against common hardware and this server."""
 
 
-def register(hub) -> None:
+def install(hub) -> None:
     """Read the weights headers of every new commit (a few kilobytes per file)."""
     from aicommons.resources.store import read_commit_headers
 
