@@ -61,9 +61,9 @@ async def infer(request: Request, namespace: str, name: str, body: InferRequest,
 async def _generate(service: InferenceService, target: Target, body: InferRequest):
     prompt = body.inputs
     if not isinstance(prompt, str):
-        raise InvalidInput("inputs", "text-generation takes a string prompt")
+        raise InvalidInput("inputs", "text-generation takes a string prompt as inputs")
     if len(prompt) > service.settings.max_input_chars:
-        raise InvalidInput("inputs", f"a prompt of {len(prompt)} characters; at most "
+        raise InvalidInput("inputs", f"the prompt (inputs) has {len(prompt)} characters; at most "
                            f"{service.settings.max_input_chars}")
     params = generation_params(body.parameters, max_new_tokens_limit=service.settings.max_new_tokens,
                                default_new_tokens=min(DEFAULT_NEW_TOKENS, service.settings.max_new_tokens))
