@@ -35,6 +35,8 @@ class CommitEvent:
 PostCommitHook = Callable[["Hub", CommitEvent], None]
 # runs before anything is stored; raises InvalidInput to reject the commit (e.g. a card with bad YAML)
 CommitCheck = Callable[["Hub", object, list], None]
+# runs before a file's content is served (repo already visible to the caller); raises GatedRepo to refuse
+DownloadCheck = Callable[["Hub", object, object], None]
 
 
 class Hub:
@@ -45,6 +47,7 @@ class Hub:
         self.trees = TreeReader()
         self.post_commit_hooks: list[PostCommitHook] = []
         self.commit_checks: list[CommitCheck] = []
+        self.download_checks: list[DownloadCheck] = []
         self.jobs = JobQueue(self)
 
     @classmethod
@@ -64,6 +67,11 @@ class Hub:
                 hook(self, event)
             except Exception:
                 log.exception("post-commit hook %s failed for %s@%s", hook.__name__, event.repo_id, event.commit_oid)
+
+    def check_download(self, principal, repo) -> None:
+        """Let every registered rule (gated access, for one) refuse to serve this repo's files."""
+        for check in self.download_checks:
+            check(self, principal, repo)
 
     def close(self) -> None:
         self.jobs.stop_thread()
