@@ -77,3 +77,12 @@ def test_cli_asks_a_hub_with_a_token(server, models, alice):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["id"] == "alice/secret" and report["batch"] == 4 and report["parameters"]["total"] > 0
+
+
+def test_model_info_carries_safetensors_parameters_as_the_hub_does(server, models):
+    from huggingface_hub import HfApi
+
+    info = HfApi(endpoint=server.url).model_info("alice/llama")
+    report = httpx.get(f"{server.url}/api/models/alice/llama/resources").json()
+    assert info.safetensors.total == report["parameters"]["total"]
+    assert info.safetensors.parameters == {"F32": report["parameters"]["total"]}
