@@ -40,6 +40,7 @@ def create_app(hub: Hub) -> FastAPI:
     from aicommons.api.hf import install as install_hf_protocol
     from aicommons.api.native import inference, licenses, lineage, monitoring, openai, resources
     from aicommons.inference.service import InferenceService
+    from aicommons.web.inference_pages import install as install_inference_pages
 
     # native routes first: the Hub protocol's /api/models/{repo_id:path} would swallow .../lineage
     app.include_router(lineage.router)
@@ -49,6 +50,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(openai.router)
     app.include_router(monitoring.router)
     install_hf_protocol(app)
+    install_inference_pages(app)  # before the pages: /-/inference is no /{namespace}/{name}
     # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes
     install_pages(app, hub)
     return app
