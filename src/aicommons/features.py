@@ -2,6 +2,7 @@
 handlers here, once. The server, the ``aicommons worker`` command and the tests all call
 ``configure_hub``, so a job queued by one process can be run by any other."""
 
+from aicommons import xet
 from aicommons.hub import Hub
 
 
@@ -10,5 +11,6 @@ def configure_hub(hub: Hub) -> Hub:
 
     cards.install(hub)
     index.install(hub)
+    xet.register(hub)
     resources.install(hub)
     return hub

@@ -39,6 +39,7 @@ def create_app(hub: Hub) -> FastAPI:
     # late imports: the routers import hub_of and principal_of from this module
     from aicommons.api.hf import install as install_hf_protocol
     from aicommons.api.native import inference, licenses, lineage, monitoring, openai, resources
+    from aicommons.api.xet import include_xet
     from aicommons.inference.service import InferenceService
     from aicommons.web.inference_pages import install as install_inference_pages
 
@@ -49,6 +50,7 @@ def create_app(hub: Hub) -> FastAPI:
     inference.install(app, InferenceService(hub))
     app.include_router(openai.router)
     app.include_router(monitoring.router)
+    include_xet(app)  # also before it: .../xet-read-token and friends
     install_hf_protocol(app)
     install_inference_pages(app)  # before the pages: /-/inference is no /{namespace}/{name}
     # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes

@@ -3,4 +3,5 @@
 from aicommons.storage.tables import Base  # noqa: F401
 import aicommons.jobs.tables  # noqa: F401
 import aicommons.index.tables  # noqa: F401
+import aicommons.xet.tables  # noqa: F401
 import aicommons.resources.tables  # noqa: F401
