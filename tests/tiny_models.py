@@ -152,3 +152,32 @@ def model_dir(kind: str) -> Path:
     root = Path(tempfile.mkdtemp(prefix=f"tiny-{kind}-"))
     atexit.register(shutil.rmtree, root, True)
     return BUILDERS[kind](root / "model")
+
+
+GGUF_TYPES = {"F32": 0, "F16": 1, "Q8_0": 8, "Q4_K": 12}
+
+
+def gguf_file(tensors: dict[str, tuple[tuple[int, ...], str]], *, layers: int = 2, width: int = 64, heads: int = 4,
+              kv_heads: int = 2, context: int = 512, vocab: int = 300) -> bytes:
+    """A GGUF v3 file of a small llama: its metadata, vocabulary and tensor table (the data is zeros)."""
+    import struct
+
+    def string(text: str) -> bytes:
+        return struct.pack("<Q", len(text.encode())) + text.encode()
+
+    def uint32(key: str, value: int) -> bytes:
+        return string(key) + struct.pack("<II", 4, value)
+
+    kv = [string("general.architecture") + struct.pack("<I", 8) + string("llama"),
+          uint32("general.file_type", 15), uint32("llama.block_count", layers),
+          uint32("llama.embedding_length", width), uint32("llama.feed_forward_length", width * 3),
+          uint32("llama.attention.head_count", heads), uint32("llama.attention.head_count_kv", kv_heads),
+          uint32("llama.context_length", context),
+          string("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, vocab)
+          + b"".join(string(f"t{i}") for i in range(vocab))]
+    out = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kv)) + b"".join(kv)
+    for name, (shape, kind) in tensors.items():
+        out += string(name) + struct.pack("<I", len(shape)) + b"".join(struct.pack("<Q", d) for d in shape)
+        out += struct.pack("<IQ", GGUF_TYPES[kind], 0)
+    out += b"\0" * (-len(out) % 32)
+    return out + b"\0" * 4096

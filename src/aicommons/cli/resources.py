@@ -90,8 +90,13 @@ def show(console: Console, report: dict) -> None:
         if count["excluded"]["tensors"]:
             console.print(f"  not parameters (buffers, tied copies): {count['excluded']['tensors']} tensors, "
                           f"{count['excluded']['elements']:,} elements")
+    for gguf in report.get("gguf", []):
+        kinds = ", ".join(f"{kind} {n:,}" for kind, n in gguf["parameters"].items())
+        running = f"; runs in {human_bytes(gguf['inference']['total'])}" if "inference" in gguf else ""
+        console.print(f"GGUF {gguf['path']} ({gguf['file_type'] or 'unknown type'}): {gguf['total']:,} parameters "
+                      f"({kinds}){running}")
     if "inference" in report:
-        if report.get("parameter_source") != "weights headers":
+        if report.get("parameter_source") == "config.json dimensions":
             console.print(f"Parameters: about {report['parameter_total']:,} (from config.json)")
         console.print(_table("Memory to run", report["inference"], {k: k for k in report["inference"]}))
         console.print(_table("Memory to fine-tune", report["training"], TRAINING_LABELS))

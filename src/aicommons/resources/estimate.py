@@ -28,6 +28,7 @@ UNQUANTIZED_BYTES = 2  # embeddings and output head stay in bf16 when the blocks
 ADAMW_FP32 = 16
 ADAMW_MIXED = 18
 LORA_RANK = 16
+GGUF_KV_BYTES = 2  # llama.cpp keeps keys and values in f16 unless told otherwise
 ASSUMPTIONS = (
     "int8: 1 byte per weight; int4: 4.25 bits per weight (16-bit scale per 64); embeddings and an untied head "
     "stay bf16",
@@ -77,6 +78,15 @@ def inference(shape: ModelShape, parameters: int, context: int, batch: int) -> d
             "activations": int(activations + logits),
         })
     return out
+
+
+def quantized_file(shape: ModelShape, file_bytes: int, context: int, batch: int) -> Estimate:
+    """Running a GGUF file as llama.cpp does: its tensors as stored (about the file's size), an f16 KV cache."""
+    return Estimate({
+        "weights": file_bytes,
+        "kv_cache": kv_cache_bytes(shape, context, batch, GGUF_KV_BYTES),
+        "activations": inference(shape, 0, context, batch)["bf16"].components["activations"],
+    })
 
 
 def training_activations(shape: ModelShape, context: int, batch: int, element_bytes: float) -> int:

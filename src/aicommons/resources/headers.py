@@ -1,7 +1,8 @@
 """Tensor names, types and shapes from a weights file's header, read without touching the weights.
 
 safetensors: bytes 0-7 are a little-endian u64 header length N; bytes 8..8+N are JSON
-``{name: {dtype, shape, data_offsets}, "__metadata__": {...}}``. Only those bytes are read, through a
+``{name: {dtype, shape, data_offsets}, "__metadata__": {...}}``. GGUF: the index's header reader (metadata
+key/values, then each tensor's name, dimensions and type). Only header bytes are read, through a
 ``read(start, length)`` callable, so the same code serves the blob store (ranges) and local files.
 """
 
@@ -79,6 +80,38 @@ def _tensor(name: str, entry) -> TensorInfo:
                                               for d in shape):
         raise HeaderError(f"tensor {name!r}: shape must be a list of non-negative integers")
     return TensorInfo(name, entry["dtype"], tuple(shape))
+
+
+def read_gguf_header_summary(read: Reader, size: int) -> WeightsHeader:
+    """A GGUF file as one entry per tensor type holding the elements of every tensor of that type, with the
+    architecture's numeric metadata (dimensions) and the vocabulary size."""
+    from aicommons.index.gguf import GGUFError, read_gguf_header
+
+    try:
+        header = read_gguf_header(_RangeBlobs(read), "", size)
+    except GGUFError as error:
+        raise HeaderError(str(error)) from None
+    metadata, architecture = header["metadata"], header["architecture"]
+    prefix = f"{architecture}."
+    tokens = metadata.get("tokenizer.ggml.tokens")
+    return WeightsHeader(
+        "gguf",
+        [TensorInfo(kind, kind, (count,)) for kind, count in sorted(header["tensor_parameters"].items())],
+        {"architecture": architecture, "file_type": header["file_type"],
+         "vocab_size": tokens.get("array_of") if isinstance(tokens, dict) else None,
+         "dimensions": {k[len(prefix):]: v for k, v in metadata.items()
+                        if k.startswith(prefix) and isinstance(v, (int, float)) and not isinstance(v, bool)}},
+    )
+
+
+class _RangeBlobs:
+    """A Reader seen as the blob store's iter_range, which the GGUF reader takes."""
+
+    def __init__(self, read: Reader):
+        self.read = read
+
+    def iter_range(self, _sha256: str, start: int, end: int):
+        yield self.read(start, end - start + 1)
 
 
 def _exactly(read: Reader, start: int, length: int) -> bytes:

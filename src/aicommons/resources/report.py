@@ -15,7 +15,7 @@ from aicommons.errors import InvalidInput
 from aicommons.hub import Hub
 from aicommons.repos.reading import Snapshot
 from aicommons.resources import estimate
-from aicommons.resources.architecture import ModelShape, ShapeUnknown, model_shape
+from aicommons.resources.architecture import ModelShape, ShapeUnknown, config_keys, model_shape
 from aicommons.resources.hardware import Device, common_devices, this_server
 from aicommons.resources.headers import HeaderError, WeightsHeader, file_reader
 from aicommons.resources.parameters import (SHARD_INDEX, ParameterCount, count_parameters, read_shard_index,
@@ -31,6 +31,8 @@ MAX_CONFIG_BYTES = 5 * 1024 * 1024
 class ModelFiles(Protocol):
     paths: list[str]
 
+    def size(self, path: str) -> int: ...
+
     def read_text(self, path: str) -> str | None: ...
 
     def header(self, path: str) -> WeightsHeader: ...
@@ -44,6 +46,9 @@ class CommitFiles:
     @property
     def paths(self) -> list[str]:
         return sorted(self.snap.files)
+
+    def size(self, path: str) -> int:
+        return self.snap.files[path].size
 
     def read_text(self, path: str) -> str | None:
         entry = self.snap.files.get(path)
@@ -62,6 +67,9 @@ class FolderFiles:
     @property
     def paths(self) -> list[str]:
         return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+
+    def size(self, path: str) -> int:
+        return (self.root / path).stat().st_size
 
     def read_text(self, path: str) -> str | None:
         file = self.root / path
@@ -120,28 +128,68 @@ def check_request(context: int | None, batch: int | None, shape: ModelShape | No
     return context, batch
 
 
+def gguf_config(header: WeightsHeader) -> dict:
+    """The config.json a GGUF header stands for: its architecture's dimensions under config.json names."""
+    dimensions = header.metadata.get("dimensions", {})
+    config = {"model_type": header.metadata.get("architecture"), "vocab_size": header.metadata.get("vocab_size")}
+    for name, key in config_keys()["gguf"].items():
+        if isinstance(dimensions.get(key), (int, float)):
+            config[name] = int(dimensions[key])
+    return config
+
+
+def _gguf_headers(files: ModelFiles, notes: list[str]) -> dict[str, WeightsHeader]:
+    headers = {}
+    for path in files.paths:
+        if path.lower().endswith(".gguf"):
+            try:
+                headers[path] = files.header(path)
+            except HeaderError as error:
+                notes.append(f"{path}: unreadable GGUF header, not counted: {error}")
+    return headers
+
+
+def _gguf_entry(files: ModelFiles, path: str, header: WeightsHeader, context: int, batch: int) -> dict:
+    by_type = {tensor.dtype: tensor.elements for tensor in header.tensors}
+    entry = {"path": path, "size": files.size(path), "architecture": header.metadata.get("architecture"),
+             "file_type": header.metadata.get("file_type"), "parameters": by_type, "total": sum(by_type.values())}
+    try:
+        shape = model_shape(gguf_config(header))
+    except ShapeUnknown:
+        return entry
+    entry["inference"] = estimate.quantized_file(shape, entry["size"], context, batch).to_dict()
+    return entry
+
+
 def resources_report(files: ModelFiles, context: int | None = None, batch: int | None = None,
                      server: Device | None = None) -> dict:
-    """Everything the resources API, page panel and CLI show. Estimates need config.json; counts need weights."""
+    """Everything the resources API, page panel and CLI show. Estimates need config.json (or a GGUF header's
+    dimensions); counts need weights."""
     config = read_config(files)
     count = parameter_count(files, config)
     notes: list[str] = []
-    shape = None
-    if config is None:
+    ggufs = _gguf_headers(files, notes)
+    shape, source_config = None, config
+    if config is None and ggufs:  # a GGUF-only repo: the first file's header describes the model
+        source_config = gguf_config(next(iter(ggufs.values())))
+    if source_config is None:
         notes.append("no readable config.json: memory cannot be estimated")
     else:
         try:
-            shape = model_shape(config)
+            shape = model_shape(source_config)
         except ShapeUnknown as error:
             notes.append(f"memory cannot be estimated: {error}")
     context, batch = check_request(context, batch, shape)
     report: dict = {"context": context, "batch": batch,
                     "parameters": count.to_dict() if count else None,
+                    "gguf": [_gguf_entry(files, path, header, context, batch) for path, header in ggufs.items()],
                     "architecture": shape.to_dict() if shape else None, "notes": notes}
     if shape is None:
         return report
     if count is not None and count.total:
         total, source = count.total, "weights headers"
+    elif report["gguf"]:
+        total, source = report["gguf"][0]["total"], "GGUF header"
     else:
         total, source = shape.estimated_parameters(), "config.json dimensions"
         notes.append("no readable safetensors weights: parameters estimated from config.json dimensions")

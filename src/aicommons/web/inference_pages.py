@@ -38,7 +38,7 @@ def render_resources(hub: Hub, principal: Principal, snap: Snapshot):
     if snap.repo.type != "model":
         return None
     report = resources_report(CommitFiles(hub, snap))  # the model's context, up to 2048 tokens
-    if not report.get("parameters") and "inference" not in report:
+    if not report.get("parameters") and not report["gguf"] and "inference" not in report:
         return None
     fits = [(device["name"], [p for p, ok in device["inference"].items() if ok]) for device in report.get("hardware", [])]
     return render_fragment("inference/resources_panel.html", report=report, fits=fits, repo=snap.repo, snap=snap)
