@@ -6,7 +6,7 @@ import pytest
 
 from aicommons.repos.manage import create_repo
 from aicommons.repos.names import RepoType
-from cas_client import Cas, cas_for
+from tests.xet.cas_client import Cas, cas_for
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from aicommons.repos.manage import create_repo, set_private
 from aicommons.repos.names import RepoType
 from aicommons.storage.tables import Account, ApiToken
 from aicommons.xet import hashing, tokens, xorb
-from builders import FileTerm, build_shard, build_xorb, file_block, file_hash_of, split
-from cas_client import Cas, cas_for, xet_token
+from tests.xet.builders import FileTerm, build_shard, build_xorb, file_block, file_hash_of, split
+from tests.xet.cas_client import Cas, cas_for, xet_token
 
 
 @pytest.fixture

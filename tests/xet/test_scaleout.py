@@ -16,7 +16,7 @@ from aicommons.repos.objects import Signature
 from aicommons.storage.gc import collect_garbage
 from aicommons.storage.usage import storage_usage
 from aicommons.xet.content import xorb_key
-from builders import FileTerm, build_xorb, split, upload
+from tests.xet.builders import FileTerm, build_xorb, split, upload
 
 pytestmark = pytest.mark.scaleout
 PAST = timedelta(seconds=-5)

@@ -16,7 +16,7 @@ from aicommons.repos.reading import snapshot
 from aicommons.storage.tables import Blob, RepoBlob
 from aicommons.xet import hashing, xorb
 from aicommons.xet.tables import XetFile
-from builders import FileTerm, build_shard, build_xorb, file_block, split
+from tests.xet.builders import FileTerm, build_shard, build_xorb, file_block, split
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from aicommons.storage.gc import collect_garbage
 from aicommons.storage.usage import storage_usage
 from aicommons.xet import tokens, xet_service
 from aicommons.xet.content import xorb_key
-from builders import FileTerm, build_shard, build_xorb, file_block, split, upload
+from tests.xet.builders import FileTerm, build_shard, build_xorb, file_block, split, upload
 
 AUTHOR = Signature("alice", "alice@example.org")
 PAST = timedelta(seconds=-5)  # a grace period that has already passed for everything

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from aicommons.xet import hashing, xorb
 from aicommons.xet.content import xorb_key
 from aicommons.xet.tables import XetXorb
-from builders import build_xorb, split
+from tests.xet.builders import build_xorb, split
 
 
 def _stored(hub) -> int:

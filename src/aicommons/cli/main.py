@@ -175,6 +175,7 @@ def _admin_subject_source(data_dir: Optional[Path]):
 def _register_feature_commands() -> None:
     from aicommons.cli.licenses import make_license_commands
     from aicommons.cli.resources import resources
+    from aicommons.cli.scan import scan
     from aicommons.cli.storage import gc, storage  # they use DataDir and open_hub from here
 
     license_cmd, bom_cmd = make_license_commands(_admin_subject_source)
@@ -183,6 +184,7 @@ def _register_feature_commands() -> None:
     app.command("storage")(storage)
     app.command("gc")(gc)
     app.command("resources")(resources)
+    app.command("scan")(scan)
 
 
 _register_feature_commands()
