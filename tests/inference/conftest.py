@@ -1,33 +1,37 @@
-"""Inference tests: tiny real models published to a temporary hub, and a stand-in for the scanner's verdicts."""
+"""Inference tests: tiny real models published to a temporary hub. The real security scanner decides what may
+load; ``verdicts`` stands in for it where a test needs a verdict that real content would not get."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests import tiny_models
 from aicommons.inference import safety
+from tests import tiny_models
 
 
 class Verdicts:
-    """The scanner's verdicts by blob; ``default`` answers for blobs not listed (None: never scanned)."""
+    """Verdicts by blob; blobs not listed get ``default``: "scan" asks the real scanner, None means never scanned."""
 
-    def __init__(self):
+    def __init__(self, real):
+        self.real = real
         self.by_sha256: dict[str, str] = {}
-        self.default: str | None = "safe"
+        self.default: str | None = "scan"
 
     def __call__(self, hub, sha256: str) -> str | None:
-        return self.by_sha256.get(sha256, self.default)
+        if sha256 in self.by_sha256:
+            return self.by_sha256[sha256]
+        return self.real(hub, sha256) if self.default == "scan" else self.default
 
 
 @pytest.fixture
 def verdicts(monkeypatch) -> Verdicts:
-    fake = Verdicts()
+    fake = Verdicts(safety.scan_verdict)
     monkeypatch.setattr(safety, "scan_verdict", fake)
     return fake
 
 
 @pytest.fixture
-def publish(hub, alice, verdicts):
+def publish(hub, alice):
     """publish(kind, repo_name, private=False) -> repo id, owned by alice."""
 
     def _publish(kind: str, name: str | None = None, *, private: bool = False) -> str:

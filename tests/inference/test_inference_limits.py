@@ -34,20 +34,23 @@ def wait_for(condition, timeout: float = 20.0) -> None:
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize("body,field", [
+LIMIT_CASES = [
     ({"inputs": "x" * 101}, "inputs"),
     ({"inputs": "the", "parameters": {"max_new_tokens": 9}}, "max_new_tokens"),
     ({"inputs": "the", "parameters": {"temperature": -1}}, "temperature"),
     ({"inputs": "the", "parameters": {"top_p": 0}}, "top_p"),
     ({"inputs": "the", "parameters": {"stop": [""]}}, "stop"),
     ({"inputs": ["a list"]}, "inputs"),
-])
-def test_generation_limits_are_clear_400s(server, publish, body, field):
+]
+
+
+def test_generation_limits_are_clear_400s(server, publish):
     repo = publish("gpt2")
     use_service(server, max_input_chars=100, max_new_tokens=8)
-    response = post(server, repo, body)
-    assert response.status_code == 400
-    assert field in response.json()["error"]
+    for body, field in LIMIT_CASES:
+        response = post(server, repo, body)
+        assert response.status_code == 400, body
+        assert field in response.json()["error"], body
 
 
 def test_batch_and_table_limits(server, publish):

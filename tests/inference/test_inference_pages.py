@@ -21,7 +21,7 @@ def test_model_page_shows_resources_and_a_try_it_form_for_its_task(server, publi
     assert f'data-endpoint="/api/models/{repo}/infer?revision=' in try_it
 
 
-def test_pages_without_a_runnable_model_have_no_try_it(server, hub, alice, verdicts):
+def test_pages_without_a_runnable_model_have_no_try_it(server, hub, alice):
     from aicommons.repos.manage import create_repo
     from aicommons.repos.names import RepoType
 

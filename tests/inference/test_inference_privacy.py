@@ -56,7 +56,7 @@ def test_outsiders_get_404_everywhere_and_see_it_nowhere(server, secret, bob, wh
     assert secret not in listed and secret not in metrics and secret not in stats
 
 
-def test_owner_and_org_members_reach_it(server, hub, alice, verdicts):
+def test_owner_and_org_members_reach_it(server, hub, alice):
     carol = make_user(hub, "carol")
     make_org(hub, "lab", "alice", {"carol": "read"})
     tiny_models.publish(hub, alice, "lab/secret", tiny_models.model_dir("gpt2"), private=True)

@@ -112,7 +112,7 @@ def _load_transformers(folder: Path, task: str) -> LoadedModel:
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(folder, **options)
         model = auto.from_pretrained(folder, dtype=torch.float32, use_safetensors=True, **options).eval()
-    except (OSError, ValueError, KeyError) as error:
+    except Exception as error:  # transformers, tokenizers and safetensors raise many kinds on bad files
         raise NotLoadable(f"transformers cannot load this model: {error}") from None
     limit = getattr(model.config, "max_position_embeddings", None) or getattr(model.config, "n_positions", None)
     return LoadedModel("transformers", model, tokenizer, _torch_nbytes(model), limit)
@@ -132,7 +132,7 @@ def _load_sentence_transformers(folder: Path) -> LoadedModel:
     try:
         model = SentenceTransformer(str(folder), device="cpu", local_files_only=True, trust_remote_code=False,
                                     model_kwargs={"use_safetensors": True})
-    except (OSError, ValueError, KeyError) as error:
+    except Exception as error:  # as above
         raise NotLoadable(f"sentence-transformers cannot load this model: {error}") from None
     return LoadedModel("sentence-transformers", model.eval(), model.tokenizer, _torch_nbytes(model),
                        model.max_seq_length)
