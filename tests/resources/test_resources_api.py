@@ -8,11 +8,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests import tiny_models
 from aicommons.cli.main import app
 from aicommons.repos.commit import AddFile, commit
 from aicommons.repos.manage import find_repo
 from aicommons.repos.objects import Signature
+from tests import tiny_models
 
 
 @pytest.fixture

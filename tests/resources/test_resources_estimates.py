@@ -13,13 +13,20 @@ import textwrap
 
 import pytest
 import torch
-from transformers import (AutoModelForCausalLM, AutoModelForMaskedLM, BertConfig, GPT2Config, GPT2LMHeadModel,
-                          LlamaConfig, LlamaForCausalLM)
+from transformers import (
+    AutoModelForCausalLM,
+    AutoModelForMaskedLM,
+    BertConfig,
+    GPT2Config,
+    GPT2LMHeadModel,
+    LlamaConfig,
+    LlamaForCausalLM,
+)
 
-from tests import tiny_models
 from aicommons.resources import estimate
 from aicommons.resources.architecture import ShapeUnknown, model_shape
 from aicommons.resources.report import FolderFiles, resources_report
+from tests import tiny_models
 
 LOADERS = {"gpt2": AutoModelForCausalLM, "llama": AutoModelForCausalLM, "bert-mlm": AutoModelForMaskedLM}
 

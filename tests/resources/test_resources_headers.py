@@ -13,7 +13,6 @@ from safetensors.numpy import save, save_file
 from safetensors.torch import load_file
 from safetensors.torch import save_file as save_torch
 
-from tests import tiny_models
 from aicommons.repos.manage import find_repo
 from aicommons.repos.reading import snapshot
 from aicommons.resources import store
@@ -21,6 +20,7 @@ from aicommons.resources.headers import HeaderError, read_safetensors_header
 from aicommons.resources.parameters import count_parameters, safetensors_files
 from aicommons.resources.report import CommitFiles, FolderFiles, parameter_count, safetensors_info
 from aicommons.resources.tables import WeightHeaderRow
+from tests import tiny_models
 
 
 def reader_of(data: bytes, log: list | None = None):

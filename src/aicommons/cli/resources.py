@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -24,11 +23,11 @@ TRAINING_SHORT = {"full_fp32": "full fp32", "full_mixed_bf16": "full bf16", "lor
 
 def resources(
     repo_id: str = typer.Argument(..., help="A model folder on disk, or owner/name on a hub."),
-    revision: Optional[str] = typer.Option(None, help="Branch, tag or commit (hub repos)."),
-    context: Optional[int] = typer.Option(None, help="Tokens per sequence for the KV cache and activations."),
-    batch: Optional[int] = typer.Option(None, help="Sequences at once."),
-    endpoint: Optional[str] = typer.Option(None, envvar="HF_ENDPOINT", help="The hub's URL."),
-    token: Optional[str] = typer.Option(None, envvar="HF_TOKEN", help="A hub token, for private models."),
+    revision: str | None = typer.Option(None, help="Branch, tag or commit (hub repos)."),
+    context: int | None = typer.Option(None, help="Tokens per sequence for the KV cache and activations."),
+    batch: int | None = typer.Option(None, help="Sequences at once."),
+    endpoint: str | None = typer.Option(None, envvar="HF_ENDPOINT", help="The hub's URL."),
+    token: str | None = typer.Option(None, envvar="HF_TOKEN", help="A hub token, for private models."),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
 ):
     """Parameters per dtype and the memory to run or fine-tune a model, and the hardware it fits."""
@@ -40,7 +39,7 @@ def resources(
             repo_id, revision, context, batch, endpoint or DEFAULT_ENDPOINT, token)
     except HubError as error:
         Console(stderr=True).print(f"[red]error:[/red] {error.message}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     if as_json:
         console.print_json(json.dumps(report))
     else:

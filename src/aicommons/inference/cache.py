@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 from aicommons.inference.errors import NotLoadable
 from aicommons.inference.loaders import LoadedModel

@@ -6,8 +6,8 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from aicommons.errors import InvalidInput
 from aicommons.inference.loaders import LoadedModel

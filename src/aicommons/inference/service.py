@@ -13,12 +13,13 @@ import math
 import os
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import AsyncIterator, Callable, TypeVar
+from typing import TypeVar
 
 from aicommons.hub import Hub
 from aicommons.inference.cache import ModelCache
-from aicommons.inference.errors import Overloaded
+from aicommons.inference.errors import Overloaded, Unavailable
 from aicommons.inference.loaders import LoadedModel, load, load_key
 from aicommons.inference.settings import InferenceSettings
 from aicommons.inference.targets import ModelKinds, Target, estimated_bytes
@@ -76,7 +77,7 @@ class InferenceService:
                 self._release()
 
         try:
-            result = await asyncio.get_running_loop().run_in_executor(self.executor, job)
+            result = await self._submit(job)
         except BaseException:
             self.stats.record(target.repo.id, target.label, target.task, time.monotonic() - started, ok=False)
             raise
@@ -108,7 +109,7 @@ class InferenceService:
             finally:
                 self._release()
 
-        loop.run_in_executor(self.executor, job)
+        await self._submit(job, wait=False)
         return self._events(target, started, events, cancel)
 
     async def _events(self, target: Target, started: float, events: asyncio.Queue,
@@ -126,6 +127,16 @@ class InferenceService:
                 self._record(target, started, outcome[1])
             else:
                 self.stats.record(target.repo.id, target.label, target.task, time.monotonic() - started, ok=False)
+
+    async def _submit(self, job: Callable[[], T], wait: bool = True):
+        """Hand ``job`` (which releases its place when it ends) to the pool; a pool already shut down (the
+        server is stopping) releases the place here and refuses."""
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self.executor, job)
+        except RuntimeError:
+            self._release()
+            raise Unavailable("The inference service is shutting down") from None
+        return await future if wait else future
 
     def _record(self, target: Target, started: float, result) -> None:
         self.stats.record(target.repo.id, target.label, target.task, time.monotonic() - started, ok=True,

@@ -22,7 +22,7 @@ class InferenceSettings:
     max_seconds: float = 60.0  # compute time of one request once its model is loaded
 
     @classmethod
-    def from_env(cls, **overrides) -> "InferenceSettings":
+    def from_env(cls, **overrides) -> InferenceSettings:
         values = {}
         for spec in fields(cls):
             raw = os.environ.get(f"AICOMMONS_INFERENCE_{spec.name.upper()}")

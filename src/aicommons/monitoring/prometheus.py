@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -33,7 +33,7 @@ class InferenceCollector:
             requests.add_metric([*labels, "error"], entry.errors)
             requests.add_metric([*labels, "rejected"], entry.rejected)
             cumulative, buckets = 0, []
-            for bound, count in zip(LATENCY_BUCKETS, entry.buckets):
+            for bound, count in zip(LATENCY_BUCKETS, entry.buckets, strict=True):
                 cumulative += count
                 buckets.append((repr(float(bound)), cumulative))
             buckets.append(("+Inf", entry.requests))

@@ -51,7 +51,7 @@ def _percentiles(values) -> dict[str, float | None]:
     if not values:
         return {f"p{round(q * 100)}": None for q in QUANTILES}
     points = np.percentile(np.fromiter(values, float), [q * 100 for q in QUANTILES])
-    return {f"p{round(q * 100)}": float(p) for q, p in zip(QUANTILES, points)}
+    return {f"p{round(q * 100)}": float(p) for q, p in zip(QUANTILES, points, strict=True)}
 
 
 class InferenceStats:

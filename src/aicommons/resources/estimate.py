@@ -11,8 +11,8 @@ s·b·(15h + MLP) bytes at 2-byte activations (attention 11sbh, norms 4sbh, MLP 
 when gated; Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models", Sec. 4.1,
 without the attention-score term that memory-efficient attention does not store), plus fp32 logits and their
 gradient. It assumes fused kernels: an implementation that composes GELU from elementwise operations (GPT-2's
-gelu_new) or applies attention dropout outside a fused kernel keeps up to about twice as much. LoRA trains rank-r adapters on every attention projection over frozen bf16 weights; QLoRA over
-int4 weights.
+gelu_new) or applies attention dropout outside a fused kernel keeps up to about twice as much. LoRA trains
+rank-r adapters on every attention projection over frozen bf16 weights; QLoRA over int4 weights.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024  # the format's own limit on the JSON header
 
@@ -48,7 +48,7 @@ class WeightsHeader:
                 "metadata": self.metadata}
 
     @classmethod
-    def from_json(cls, data: dict) -> "WeightsHeader":
+    def from_json(cls, data: dict) -> WeightsHeader:
         return cls(data["format"], [TensorInfo(n, d, tuple(s)) for n, d, s in data["tensors"]], data["metadata"])
 
 

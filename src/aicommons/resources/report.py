@@ -18,8 +18,13 @@ from aicommons.resources import estimate
 from aicommons.resources.architecture import ModelShape, ShapeUnknown, config_keys, model_shape
 from aicommons.resources.hardware import Device, common_devices, this_server
 from aicommons.resources.headers import HeaderError, WeightsHeader, file_reader
-from aicommons.resources.parameters import (SHARD_INDEX, ParameterCount, count_parameters, read_shard_index,
-                                            safetensors_files)
+from aicommons.resources.parameters import (
+    SHARD_INDEX,
+    ParameterCount,
+    count_parameters,
+    read_shard_index,
+    safetensors_files,
+)
 from aicommons.resources.store import READERS, header_format, weights_header
 
 DEFAULT_CONTEXT = 2048

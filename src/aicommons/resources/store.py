@@ -13,8 +13,13 @@ from sqlalchemy.exc import IntegrityError
 
 from aicommons.hub import CommitEvent, Hub
 from aicommons.repos.objects import FileEntry, utcnow
-from aicommons.resources.headers import (HeaderError, WeightsHeader, blob_reader, read_gguf_header_summary,
-                                         read_safetensors_header)
+from aicommons.resources.headers import (
+    HeaderError,
+    WeightsHeader,
+    blob_reader,
+    read_gguf_header_summary,
+    read_safetensors_header,
+)
 from aicommons.resources.tables import WeightHeaderRow
 
 log = logging.getLogger(__name__)

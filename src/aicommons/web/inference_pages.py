@@ -40,7 +40,8 @@ def render_resources(hub: Hub, principal: Principal, snap: Snapshot):
     report = resources_report(CommitFiles(hub, snap))  # the model's context, up to 2048 tokens
     if not report.get("parameters") and not report["gguf"] and "inference" not in report:
         return None
-    fits = [(device["name"], [p for p, ok in device["inference"].items() if ok]) for device in report.get("hardware", [])]
+    fits = [(device["name"], [precision for precision, ok in device["inference"].items() if ok])
+            for device in report.get("hardware", [])]
     return render_fragment("inference/resources_panel.html", report=report, fits=fits, repo=snap.repo, snap=snap)
 
 
