@@ -1,7 +1,7 @@
 """weights headers cache
 
 Revision ID: 0800_resources
-Revises: 0002_jobs
+Revises: 0001_foundation
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0800_resources'
-down_revision = '0002_jobs'
+down_revision = '0001_foundation'
 branch_labels = ('resources',)
 depends_on = None
 
