@@ -149,13 +149,19 @@ def _eos_ids(config) -> set[int]:
 
 class _TextStream:
     """Receives token ids from ``generate`` and emits the new text, holding back an incomplete UTF-8 sequence
-    and anything that may be the start of a stop string; a complete stop string ends the generation."""
+    and anything that may be the start of a stop string; a complete stop string ends the generation.
+
+    Decoding is incremental: only the tokens since the last complete piece are decoded, beside the few before
+    them for context (a tokenizer may merge a leading space or bytes across tokens), so each token costs the
+    same however long the text grows."""
 
     def __init__(self, loaded: LoadedModel, stops: tuple[str, ...], on_text: Callable[[str], None] | None):
         self.loaded = loaded
         self.stops = stops
         self.on_text = on_text
         self.ids: list[int] = []
+        self.prefix_offset = 0  # ids[prefix_offset:read_offset] were decoded already, as context
+        self.read_offset = 0
         self.prompt_seen = False
         self.text = ""
         self.sent = 0
@@ -171,26 +177,35 @@ class _TextStream:
         if self.first_token_at is None:
             self.first_token_at = time.monotonic()
         self.ids.extend(value.reshape(-1).tolist())
-        self._advance(final=False)
+        if self._decode_new(final=False):
+            self._emit(final=False)
 
     def end(self) -> None:
         if not self.stopped:
-            self._advance(final=True)
+            self._decode_new(final=True)
+            self._emit(final=True)
 
-    def _advance(self, final: bool) -> None:
+    def _decode_new(self, final: bool) -> bool:
+        tokenizer = self.loaded.tokenizer
         with self.loaded.lock:
-            text = self.loaded.tokenizer.decode(self.ids, skip_special_tokens=True,
-                                                clean_up_tokenization_spaces=False)
-        if text.endswith("\ufffd") and not final:
-            return
-        cut = min((i for i in (text.find(stop) for stop in self.stops) if i >= 0), default=-1)
+            context = tokenizer.decode(self.ids[self.prefix_offset:self.read_offset], skip_special_tokens=True,
+                                       clean_up_tokenization_spaces=False)
+            text = tokenizer.decode(self.ids[self.prefix_offset:], skip_special_tokens=True,
+                                    clean_up_tokenization_spaces=False)
+        if len(text) <= len(context) or (text.endswith("\ufffd") and not final):
+            return False
+        self.text += text[len(context):]
+        self.prefix_offset, self.read_offset = self.read_offset, len(self.ids)
+        return True
+
+    def _emit(self, final: bool) -> None:
+        cut = min((i for i in (self.text.find(stop) for stop in self.stops) if i >= 0), default=-1)
         if cut >= 0:
-            text, final, self.stopped = text[:cut], True, True
-        ready = len(text) if final else len(text) - self._held_back(text)
+            self.text, final, self.stopped = self.text[:cut], True, True
+        ready = len(self.text) if final else len(self.text) - self._held_back(self.text)
         if ready > self.sent and self.on_text is not None:
-            self.on_text(text[self.sent:ready])
+            self.on_text(self.text[self.sent:ready])
         self.sent = max(self.sent, ready)
-        self.text = text
 
     def _held_back(self, text: str) -> int:
         """Length of the longest end of ``text`` that begins some stop string."""
