@@ -10,7 +10,7 @@ work does not share its interpreter.
 
 Timed, greedy decoding, prompt of about 10 tokens:
 - anchor: ``model.generate`` in this process, decode tokens/s from the first new token to the last, with the
-  same torch threads one server worker gets (cores / workers);
+  same torch threads one server worker gets (cores / workers); anchor and API runs alternate;
 - API, one client: ``POST /api/models/{id}/infer`` with ``stream: true``; decode tokens/s from the first
   server-sent token to the last, as the client sees them;
 - the overhead ratio API / anchor;
@@ -125,7 +125,8 @@ class Clock:
         pass
 
 
-def direct_decode(folder: Path, new_tokens: int, threads: int, repeat: int) -> float:
+def direct_decoder(folder: Path, new_tokens: int, threads: int):
+    """A function that runs one greedy generation in this process and returns its decode tokens/s."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -133,14 +134,16 @@ def direct_decode(folder: Path, new_tokens: int, threads: int, repeat: int) -> f
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
     ids = tokenizer(PROMPT, return_tensors="pt")["input_ids"]
-    rates = []
-    for _ in range(repeat + 1):  # the first run warms up
+
+    def run() -> float:
         clock = Clock()
         with torch.inference_mode():
             model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=new_tokens, do_sample=False,
                            streamer=clock, pad_token_id=tokenizer.eos_token_id)
-        rates.append((len(clock.times) - 1) / (clock.times[-1] - clock.times[0]))
-    return statistics.median(rates[1:])
+        return (len(clock.times) - 1) / (clock.times[-1] - clock.times[0])
+
+    run()  # warm up
+    return run
 
 
 def stream_once(url: str, token: str, new_tokens: int) -> tuple[int, float, float]:
@@ -198,7 +201,7 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=128)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=2, help="Requests per concurrent client.")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5, help="Paired direct/API runs.")
     parser.add_argument("--workers", type=int, default=2, help="The server's inference workers.")
     parser.add_argument("--serve", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -226,13 +229,19 @@ def main() -> None:
             print(f"model: GPT-2 architecture, {parameters / 1e6:.1f}M parameters, {args.new_tokens} new tokens, "
                   f"greedy; {os.cpu_count()} CPUs, {args.workers} server workers x {threads} torch threads")
 
-            direct = direct_decode(folder, args.new_tokens, threads, args.repeat)
+            direct_once = direct_decoder(folder, args.new_tokens, threads)
             stream_once(url, token, args.new_tokens)  # loads the model into the server's cache
-            runs = [stream_once(url, token, args.new_tokens) for _ in range(args.repeat)]
-            api = statistics.median((n - 1) / seconds for n, seconds, _ in runs)
+            rounds = []  # direct and API runs alternate, so a change in machine load touches both alike
+            for _ in range(args.repeat):
+                direct = direct_once()
+                generated, seconds, _ = stream_once(url, token, args.new_tokens)
+                rounds.append((direct, (generated - 1) / seconds))
+            direct = statistics.median(d for d, _ in rounds)
+            api = statistics.median(a for _, a in rounds)
+            ratio = statistics.median(a / d for d, a in rounds)
             print(f"decode tokens/s, direct model.generate (anchor):  {direct:8.1f}")
             print(f"decode tokens/s, through the API (SSE stream):    {api:8.1f}")
-            print(f"overhead ratio API / direct:                      {api / direct:8.3f}")
+            print(f"overhead ratio API / direct (median of {args.repeat} paired runs): {ratio:6.3f}")
 
             started = time.perf_counter()
             sequential = [stream_once(url, token, args.new_tokens) for _ in range(args.requests)]
