@@ -137,7 +137,7 @@ def test_a_task_the_model_does_not_run_is_a_400(server, publish):
 
 
 def test_generation_uses_the_revision_asked_for(server, hub, alice, publish):
-    repo = publish("gpt2")
+    repo = publish("gpt2", "gpt2-revisions")  # its own repo: this test commits new weights
     first = infer(server, repo, {"inputs": "the", "parameters": {"max_new_tokens": 8, "temperature": 0}}).json()
     other = tiny_models.tiny_gpt2(hub.settings.data_dir / "reseeded", seed=7)
     old_sha = httpx.get(f"{server.url}/api/models/{repo}/resources").json()["sha"]
