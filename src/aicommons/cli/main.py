@@ -186,6 +186,12 @@ def _register_feature_commands() -> None:
     app.command("resources")(resources)
     app.command("scan")(scan)
 
+    from aicommons.cli.evaluation import eval_command, eval_data_app, verify_eval
+
+    app.command("eval")(eval_command)
+    app.command("verify-eval")(verify_eval)
+    app.add_typer(eval_data_app, name="eval-data")
+
 
 _register_feature_commands()
 
