@@ -7,7 +7,7 @@ from aicommons.hub import Hub
 
 def configure_hub(hub: Hub) -> Hub:
     # imported here: features import the core, and the core must import without them
-    from aicommons import cards, evaluation, index, xet
+    from aicommons import cards, evaluation, index, resources, xet
     from aicommons.licenses import summary
 
     cards.install(hub)
@@ -15,4 +15,5 @@ def configure_hub(hub: Hub) -> Hub:
     index.install(hub)  # before the licence summary: its job reads the lineage the index records
     summary.install(hub)
     evaluation.register(hub)
+    resources.install(hub)
     return hub

@@ -6,3 +6,4 @@ import aicommons.evaluation.tables  # noqa: F401
 import aicommons.index.tables  # noqa: F401
 import aicommons.xet.tables  # noqa: F401
 import aicommons.licenses.tables  # noqa: F401
+import aicommons.resources.tables  # noqa: F401
