@@ -91,11 +91,14 @@ def local_folder(path: Path) -> ModelFolder:
 
 def hub_folder(hub, repo, commit_oid: str) -> ModelFolder:
     """The model's data files at a commit, copied (or linked) from the blob store into a cache folder."""
+    from aicommons.inference.safety import check_loadable
     from aicommons.repos.reading import snapshot
 
     target = hub.settings.data_dir / "eval-models" / f"{repo.id}-{commit_oid}"
     if not target.exists():
         snap = snapshot(hub, repo, commit_oid)
+        # the same rule as inference: only files the security scanner marked safe are ever loaded
+        check_loadable(hub, {p: e.sha256 for p, e in snap.files.items() if Path(p).suffix in SAFE_SUFFIXES})
         staging = target.with_name(target.name + f".tmp{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         for path, entry in snap.files.items():
