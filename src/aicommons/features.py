@@ -7,9 +7,10 @@ from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
-    from aicommons import cards, index
+    from aicommons import cards, index, scans
 
     cards.install(hub)
     index.install(hub)
     xet.register(hub)
+    scans.register(hub)
     return hub
