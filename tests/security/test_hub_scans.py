@@ -3,13 +3,12 @@ per revision, dangerous downloads refused without an explicit opt-in, and the re
 
 from __future__ import annotations
 
-import typer
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from aicommons.api.app import create_app
-from aicommons.cli.rescan import rescan
+from aicommons.cli.main import app as cli
 from aicommons.jobs.tables import Job
 from aicommons.repos.commit import AddFile, commit
 from aicommons.repos.objects import Signature
@@ -111,7 +110,7 @@ def test_dangerous_downloads_need_an_explicit_opt_in(hub, alice):
     assert client.get("/alice/scanned/resolve/main/custom.pkl").status_code == 200  # suspicious: served
 
 
-def test_rescan_updates_results_of_older_rules_and_unscanned_blobs(hub, alice, monkeypatch):
+def test_rescan_updates_results_of_older_rules_and_unscanned_blobs(hub, alice):
     repo, _ = scanned_model(hub, alice)
     evil = repo_sha(hub, repo, "evil.bin")
     with hub.db.write() as session:  # as if scanned by older rules, and one blob never scanned
@@ -119,14 +118,24 @@ def test_rescan_updates_results_of_older_rules_and_unscanned_blobs(hub, alice, m
         session.query(ScanRecord).filter(ScanRecord.sha256 == repo_sha(hub, repo, "README.md")).delete()
     stale = file_scans(hub, [evil])[evil]
     assert stale.status == "dangerous" and stale.stale  # the old verdict still protects downloads
-    monkeypatch.setenv("AICOMMONS_DATA_DIR", str(hub.settings.data_dir))
-    app = typer.Typer()
-    app.command()(rescan)
-    app.command("noop")(lambda: None)
-    result = CliRunner().invoke(app, ["rescan", "--data-dir", str(hub.settings.data_dir)])
+    result = CliRunner().invoke(cli, ["rescan", "--data-dir", str(hub.settings.data_dir)])
     assert result.exit_code == 0, result.output
     assert "2 blobs rescanned" in result.output and "1 dangerous" in result.output
     fresh = file_scans(hub, [evil])[evil]
     assert fresh.rules_version == rules_version() and not fresh.stale
-    again = CliRunner().invoke(app, ["rescan", "--data-dir", str(hub.settings.data_dir)])
+    again = CliRunner().invoke(cli, ["rescan", "--data-dir", str(hub.settings.data_dir)])
     assert "0 blobs rescanned" in again.output
+
+
+def test_files_tab_badges_and_file_page_warns_before_the_download(hub, alice):
+    scanned_model(hub, alice)
+    client = TestClient(create_app(hub))
+    files = client.get("/alice/scanned/tree/main").text
+    assert 'data-scan="dangerous"' in files and 'data-scan="suspicious"' in files and 'data-scan="safe"' in files
+    assert "/alice/scanned/resolve/main/evil.bin" not in files  # the dangerous file links to its warning
+    page = client.get("/alice/scanned/blob/main/evil.bin").text
+    assert "rated this file dangerous" in page and "<code>os.system</code>" in page
+    assert "/alice/scanned/resolve/main/evil.bin?download=true&amp;unsafe=accept" in page
+    assert "/alice/scanned/resolve/main/evil.bin?download=true\"" not in page
+    card = client.get("/alice/scanned").text
+    assert "Security scan" in card and 'href="/alice/scanned/blob/' in card and "1 dangerous" in card

@@ -174,6 +174,7 @@ def _admin_subject_source(data_dir: Optional[Path]):
 
 def _register_feature_commands() -> None:
     from aicommons.cli.licenses import make_license_commands
+    from aicommons.cli.rescan import rescan
     from aicommons.cli.scan import scan
     from aicommons.cli.storage import gc, storage  # they use DataDir and open_hub from here
 
@@ -183,6 +184,7 @@ def _register_feature_commands() -> None:
     app.command("storage")(storage)
     app.command("gc")(gc)
     app.command("scan")(scan)
+    app.command("rescan")(rescan)
 
 
 _register_feature_commands()

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from aicommons.hub import Hub
+from aicommons.web import security_panel
 from aicommons.web.highlight import stylesheet
 from aicommons.web.routes import router
 from aicommons.web.routing import SECURITY_HEADERS, error_page
@@ -41,6 +42,7 @@ def install(app: FastAPI, hub: Hub) -> None:
                         headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
     app.include_router(router)
+    security_panel.register()
 
     @app.exception_handler(HTTPException)
     async def _html_for_browsers(request: Request, error: HTTPException):
