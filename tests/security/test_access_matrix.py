@@ -69,7 +69,8 @@ MOUNTS = {"/-/static"}  # static assets
 # Repo-scoped routes that read although not GET, and GET routes that need more than read access.
 # (sent with an empty body, so these only have to get past the access check: see _refused_access)
 READS_BY_POST = {"/api/{kind:repokind}/{namespace}/{name}/paths-info/{rest:path}",
-                 "/{namespace}/{name}.git/info/lfs/objects/batch", "/datasets/{namespace}/{name}.git/info/lfs/objects/batch",
+                 "/{namespace}/{name}.git/info/lfs/objects/batch",
+                 "/datasets/{namespace}/{name}.git/info/lfs/objects/batch",
                  "/api/{kind}/{namespace}/{name}/lfs-files/duplicate",  # reads the path's repo, writes the body's
                  "/{namespace}/{name}.git/info/lfs/objects/verify",  # is an object held by this (readable) repo?
                  "/datasets/{namespace}/{name}.git/info/lfs/objects/verify"}

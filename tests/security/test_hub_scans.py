@@ -3,6 +3,7 @@ per revision, dangerous downloads refused without an explicit opt-in, and the re
 
 from __future__ import annotations
 
+from huggingface_hub.hf_api import RepoFile
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
@@ -72,8 +73,11 @@ def test_tree_listing_carries_security_file_status_when_expanded(hub, alice):
     client = TestClient(create_app(hub))
     plain = client.get("/api/models/alice/scanned/tree/main").json()
     assert all("securityFileStatus" not in item for item in plain)
-    expanded = {item["path"]: item["securityFileStatus"]
-                for item in client.get("/api/models/alice/scanned/tree/main?expand=true").json()}
+    items = client.get("/api/models/alice/scanned/tree/main?expand=true").json()
+    expanded = {item["path"]: item["securityFileStatus"] for item in items}
+    as_client_sees_it = {f.path: f.security for f in (RepoFile(**item) for item in items)}
+    assert as_client_sees_it["evil.bin"].status == "unsafe" and not as_client_sees_it["evil.bin"].safe
+    assert as_client_sees_it["weights.bin"].safe
     assert expanded["evil.bin"]["status"] == "unsafe"
     assert expanded["evil.bin"]["pickleImportScan"]["highestSafetyLevel"] == "dangerous"
     assert {"module": "os", "name": "system", "safety": "dangerous"} in expanded["evil.bin"]["pickleImportScan"][
