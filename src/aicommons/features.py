@@ -2,15 +2,17 @@
 handlers here, once. The server, the ``aicommons worker`` command and the tests all call
 ``configure_hub``, so a job queued by one process can be run by any other."""
 
-from aicommons import xet
 from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
-    from aicommons import cards, index, scans
+    # imported here: features import the core, and the core must import without them
+    from aicommons import cards, index, scans, xet
+    from aicommons.licenses import summary
 
     cards.install(hub)
-    index.install(hub)
     xet.register(hub)
+    index.install(hub)  # before the licence summary: its job reads the lineage the index records
+    summary.install(hub)
     scans.register(hub)
     return hub
