@@ -57,7 +57,7 @@ NOT_REPO_SCOPED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/{name}/resolve/{rest:path}"): {"name": "acme", "rest": "main/README.md"},
     ("HEAD", "/{name}/resolve/{rest:path}"): {"name": "acme", "rest": "main/README.md"},
     ("GET", "/-/pygments.css"): {},
-    ("GET", "/"): {}, ("GET", "/models"): {}, ("GET", "/datasets"): {},
+    ("GET", "/"): {}, ("GET", "/models"): {}, ("GET", "/datasets"): {}, ("GET", "/languages"): {},
     ("GET", "/login"): {}, ("POST", "/login"): {}, ("POST", "/logout"): {},
     ("GET", "/settings/tokens"): {}, ("POST", "/settings/tokens"): {},
     ("POST", "/settings/tokens/{token_id}/revoke"): {"token_id": "1"},
