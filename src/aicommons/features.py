@@ -7,7 +7,7 @@ from aicommons.hub import Hub
 
 def configure_hub(hub: Hub) -> Hub:
     # imported here: features import the core, and the core must import without them
-    from aicommons import cards, evaluation, index, resources, xet
+    from aicommons import cards, evaluation, index, resources, scans, xet
     from aicommons.licenses import summary
 
     cards.install(hub)
@@ -16,4 +16,5 @@ def configure_hub(hub: Hub) -> Hub:
     summary.install(hub)
     evaluation.register(hub)
     resources.install(hub)
+    scans.register(hub)
     return hub

@@ -35,8 +35,20 @@ class CommitEvent:
 PostCommitHook = Callable[["Hub", CommitEvent], None]
 # runs before anything is stored; raises InvalidInput to reject the commit (e.g. a card with bad YAML)
 CommitCheck = Callable[["Hub", object, list], None]
-# runs before a file's content is served (repo already visible to the caller); raises GatedRepo to refuse
-DownloadCheck = Callable[["Hub", object, object], None]
+
+
+@dataclass(frozen=True)
+class DownloadRequest:
+    """The file a download asks for, and whether the caller explicitly accepted a file rated dangerous."""
+
+    path: str
+    entry: object  # repos.objects.FileEntry
+    accept_unsafe: bool = False
+
+
+# runs before a file's content is served (repo already visible to the caller): (hub, principal, repo, download);
+# raises GatedRepo, Forbidden... to refuse
+DownloadCheck = Callable[["Hub", object, object, DownloadRequest], None]
 
 
 class Hub:
@@ -68,10 +80,10 @@ class Hub:
             except Exception:
                 log.exception("post-commit hook %s failed for %s@%s", hook.__name__, event.repo_id, event.commit_oid)
 
-    def check_download(self, principal, repo) -> None:
-        """Let every registered rule (gated access, for one) refuse to serve this repo's files."""
+    def check_download(self, principal, repo, download: DownloadRequest) -> None:
+        """Let every registered rule (gated access, dangerous files) refuse to serve a file of this repo."""
         for check in self.download_checks:
-            check(self, principal, repo)
+            check(self, principal, repo, download)
 
     def close(self) -> None:
         self.jobs.stop_thread()

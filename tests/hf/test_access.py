@@ -94,7 +94,7 @@ def test_public_repo_refuses_writes_from_others(hf, server, bob):
 def test_gated_repo(hf, server, bob):  # case 10: gating rules come from elsewhere; the protocol answer is here
     hf.upload("alice/gated", {"config.json": b"{}"})
 
-    def only_the_owner(hub, principal, repo):
+    def only_the_owner(hub, principal, repo, download):
         if repo.repo_id == "alice/gated" and principal.name != "alice":
             raise GatedRepo(f"Access to {repo.repo_id} is restricted: ask for access on its page",
                             authenticated=not principal.anonymous)

@@ -38,7 +38,7 @@ def create_app(hub: Hub) -> FastAPI:
 
     # late imports: the routers import hub_of and principal_of from this module
     from aicommons.api.hf import install as install_hf_protocol
-    from aicommons.api.native import evaluations, inference, licenses, lineage, monitoring, openai, resources
+    from aicommons.api.native import evaluations, inference, licenses, lineage, monitoring, openai, resources, scans
     from aicommons.api.xet import include_xet
     from aicommons.evaluation.pages import install as install_evaluation_pages
     from aicommons.inference.service import InferenceService
@@ -52,6 +52,7 @@ def create_app(hub: Hub) -> FastAPI:
     inference.install(app, InferenceService(hub))
     app.include_router(openai.router)
     app.include_router(monitoring.router)
+    app.include_router(scans.router)
     include_xet(app)  # also before it: .../xet-read-token and friends
     install_hf_protocol(app)
     # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes; fixed page

@@ -175,6 +175,7 @@ def _admin_subject_source(data_dir: Optional[Path]):
 def _register_feature_commands() -> None:
     from aicommons.cli.licenses import make_license_commands
     from aicommons.cli.resources import resources
+    from aicommons.cli.rescan import rescan
     from aicommons.cli.scan import scan
     from aicommons.cli.storage import gc, storage  # they use DataDir and open_hub from here
 
@@ -185,6 +186,7 @@ def _register_feature_commands() -> None:
     app.command("gc")(gc)
     app.command("resources")(resources)
     app.command("scan")(scan)
+    app.command("rescan")(rescan)
 
     from aicommons.cli.evaluation import eval_command, eval_data_app, verify_eval
 

@@ -7,3 +7,4 @@ import aicommons.index.tables  # noqa: F401
 import aicommons.xet.tables  # noqa: F401
 import aicommons.licenses.tables  # noqa: F401
 import aicommons.resources.tables  # noqa: F401
+import aicommons.scans.tables  # noqa: F401

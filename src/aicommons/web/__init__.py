@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from aicommons.hub import Hub
-from aicommons.web import license_panel, lineage_panel
+from aicommons.web import license_panel, lineage_panel, security_panel
 from aicommons.web.highlight import stylesheet
 from aicommons.web.routes import router
 from aicommons.web.routing import SECURITY_HEADERS, error_page
@@ -44,6 +44,7 @@ def install(app: FastAPI, hub: Hub) -> None:
     app.include_router(router)
     license_panel.register()
     lineage_panel.register()
+    security_panel.register()
 
     @app.exception_handler(HTTPException)
     async def _html_for_browsers(request: Request, error: HTTPException):

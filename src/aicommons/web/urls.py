@@ -31,10 +31,13 @@ def blob_url(repo_type: str, repo_id: str, rev: str, path: str) -> str:
     return f"{repo_base(repo_type, repo_id)}/blob/{_rev_path(rev, path)}"
 
 
-def resolve_url(repo_type: str, repo_id: str, rev: str, path: str, download: bool = False) -> str:
-    """The file download served by the Hugging Face protocol API; the revision is one encoded segment."""
+def resolve_url(repo_type: str, repo_id: str, rev: str, path: str, download: bool = False,
+                accept_unsafe: bool = False) -> str:
+    """The file download served by the Hugging Face protocol API; the revision is one encoded segment.
+    ``accept_unsafe`` opts in to a file the security scan rated dangerous (refused otherwise)."""
     url = f"{repo_base(repo_type, repo_id)}/resolve/{quote(rev, safe='')}/{quote(path)}"
-    return url + "?download=true" if download else url
+    query = [q for q, wanted in (("download=true", download), ("unsafe=accept", accept_unsafe)) if wanted]
+    return url + ("?" + "&".join(query) if query else "")
 
 
 def commits_url(repo_type: str, repo_id: str, rev: str, page: int = 1) -> str:

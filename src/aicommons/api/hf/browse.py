@@ -17,6 +17,7 @@ from aicommons.api.hf.urls import next_page_link, parse_cursor, repo_type_of, re
 from aicommons.errors import InvalidInput
 from aicommons.repos import revisions
 from aicommons.repos.reading import history, list_refs, snapshot
+from aicommons.scans.report import add_security_status
 
 router = APIRouter(tags=["huggingface"])
 
@@ -44,6 +45,7 @@ def tree(kind: str, namespace: str, name: str, request: Request, response: Respo
     items = entries[start:start + page]
     if expand:
         add_last_commits(hub, repo.id, snap.commit_oid, items)
+        add_security_status(hub, snap, items)
     if start + page < len(entries):
         # later pages name the commit, so a branch moving meanwhile cannot shift them
         path = f"/api/{kind}/{namespace}/{name}/tree/{snap.commit_oid}"
@@ -83,6 +85,7 @@ def _paths_info(request: Request, kind: str, namespace: str, name: str, paths: l
     items = paths_info(hub, snap, paths)
     if expand:
         add_last_commits(hub, repo.id, snap.commit_oid, items)
+        add_security_status(hub, snap, items)
     return items
 
 

@@ -148,8 +148,8 @@ def _verify(request: Request, repo_type: RepoType, namespace: str, name: str, da
 async def put_object(namespace: str, name: str, oid: str, request: Request, size: int,
                      expires: str | None = None, signature: str | None = None) -> Response:
     hub = hub_of(request)
-    repo = await run_in_threadpool(_signed_repo, request, namespace, name)
-    verify(hub, "lfs-put", repo.id, oid, size, expires=expires, signature=signature)
+    repo = await run_in_threadpool(_signed_repo, request, namespace, name, "lfs-put", oid, size, expires=expires,
+                                   signature=signature)
     _check_content_length(request, size)
     blob = await consume_body(request, lambda chunks: hub.blobs.ingest(_exactly(chunks, size), expected_sha256=oid))
     await run_in_threadpool(_grant, hub, repo, blob)
@@ -160,8 +160,8 @@ async def put_object(namespace: str, name: str, oid: str, request: Request, size
 async def put_part(namespace: str, name: str, oid: str, part: int, request: Request, size: int, part_size: int,
                    expires: str | None = None, signature: str | None = None) -> Response:
     hub = hub_of(request)
-    repo = await run_in_threadpool(_signed_repo, request, namespace, name)
-    verify(hub, "lfs-multipart", repo.id, oid, size, part_size, expires=expires, signature=signature)
+    repo = await run_in_threadpool(_signed_repo, request, namespace, name, "lfs-multipart", oid, size, part_size,
+                                   expires=expires, signature=signature)
     count = math.ceil(size / part_size)
     if not 1 <= part <= count:
         raise InvalidInput("part", f"part {part} is out of range: this object has parts 1 to {count}")
@@ -176,17 +176,20 @@ async def put_part(namespace: str, name: str, oid: str, part: int, request: Requ
 async def complete_multipart(namespace: str, name: str, oid: str, request: Request, size: int, part_size: int,
                              expires: str | None = None, signature: str | None = None) -> Response:
     hub = hub_of(request)
-    repo = await run_in_threadpool(_signed_repo, request, namespace, name)
-    verify(hub, "lfs-multipart", repo.id, oid, size, part_size, expires=expires, signature=signature)
+    repo = await run_in_threadpool(_signed_repo, request, namespace, name, "lfs-multipart", oid, size, part_size,
+                                   expires=expires, signature=signature)
     data = await json_body(request)
     await run_in_threadpool(_assemble, hub, repo, oid, size, part_size, _parts_prefix(expires, repo.id, oid), data)
     return JSONResponse({}, media_type=LFS_MEDIA_TYPE)
 
 
-def _signed_repo(request: Request, namespace: str, name: str) -> Repo:
-    # no principal here: the signature, checked next, is the credential
+def _signed_repo(request: Request, namespace: str, name: str, purpose: str, *fields: object,
+                 expires: str | None, signature: str | None) -> Repo:
+    """The repo a signed upload URL names. The signature is the credential (no principal here); it is checked
+    before telling whether the repo exists, so an unsigned request cannot tell a private repo from none."""
     repo = find_repo(hub_of(request), _repo_type(request), f"{namespace}/{name}")
-    if repo is None:
+    verify(hub_of(request), purpose, repo.id if repo else None, *fields, expires=expires, signature=signature)
+    if repo is None:  # unreachable: no URL is signed for a missing repo; kept for the type
         raise RepoNotFound(f"Repository {namespace}/{name} not found")
     return repo
 

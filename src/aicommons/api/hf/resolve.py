@@ -22,7 +22,7 @@ from aicommons.api.hf.blob_responses import MappedFileResponse, RangeNotSatisfia
 from aicommons.api.hf.urls import hub_url, revision_and_path, route_tail
 from aicommons.api.xet.advertise import download_headers
 from aicommons.errors import RepoNotFound
-from aicommons.hub import Hub
+from aicommons.hub import DownloadRequest, Hub
 from aicommons.repos.manage import find_repo
 from aicommons.repos.names import RepoType
 from aicommons.repos.objects import FileEntry
@@ -32,6 +32,7 @@ from aicommons.storage.tables import Repo
 router = APIRouter(tags=["huggingface"])
 
 PRESIGNED_SECONDS = 3600
+ACCEPT_UNSAFE_HEADER = "X-AICommons-Accept-Unsafe"
 
 
 @router.get("/datasets/{namespace}/{name}/resolve/{rest:path}", summary="Download a dataset file (revision "
@@ -67,9 +68,9 @@ def serve_file(request: Request, repo_type: RepoType, namespace: str, name: str)
             raise RepoNotFound(f"Repository {namespace}/{name} not found")
         target = f"{hub_url(request)}/{repo_type.url_prefix}{canonical}/resolve/{quote(revision, safe='')}"
         return RedirectResponse(f"{target}/{quote(path)}", status_code=307)
-    hub.check_download(principal, repo)
     snap = snapshot(hub, repo, revision)
     entry = file_entry(snap, path)
+    hub.check_download(principal, repo, DownloadRequest(path, entry, accepts_unsafe(request)))
     headers = {**metadata_headers(snap.commit_oid, entry),
                **download_headers(request, repo_type, repo.repo_id, snap.commit_oid, entry)}
     if request.method == "GET" and _starts_at_zero(request.headers.get("range")):
@@ -79,6 +80,12 @@ def serve_file(request: Request, repo_type: RepoType, namespace: str, name: str)
         if location is not None:
             return Response(status_code=302, headers={**headers, "Location": location})
     return _content(hub, request, entry, path, headers)
+
+
+def accepts_unsafe(request: Request) -> bool:
+    """The caller's explicit opt-in to download a file the scanner rated dangerous."""
+    return (request.query_params.get("unsafe") == "accept"
+            or request.headers.get(ACCEPT_UNSAFE_HEADER, "").lower() in ("1", "true", "yes"))
 
 
 def metadata_headers(commit_oid: str, entry: FileEntry) -> dict[str, str]:

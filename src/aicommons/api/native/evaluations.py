@@ -3,14 +3,17 @@ records, leaderboards per task, the tasks and the hub's public signing key."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from aicommons.accounts.access import check_write
 from aicommons.api.app import hub_of, principal_of
 from aicommons.evaluation import leaderboards, service
 from aicommons.evaluation.runners.options import RunOptions
 from aicommons.evaluation.signing import hub_key, public_key_document
 from aicommons.evaluation.spec import builtin_tasks, task_to_dict
+from aicommons.repos.manage import find_repo
+from aicommons.repos.names import RepoType
 
 router = APIRouter(tags=["evaluations"])
 
@@ -22,7 +25,13 @@ class EvalRequest(BaseModel):
     batch_size: int = 16
 
 
-@router.post("/api/models/{namespace}/{name}/evals", status_code=202)
+def _may_write(request: Request, namespace: str, name: str) -> None:
+    """Access first: an outsider learns nothing from how the request body is judged."""
+    repo_id = f"{namespace}/{name}"
+    check_write(principal_of(request), find_repo(hub_of(request), RepoType.MODEL, repo_id), repo_id)
+
+
+@router.post("/api/models/{namespace}/{name}/evals", status_code=202, dependencies=[Depends(_may_write)])
 def request_eval(request: Request, namespace: str, name: str, body: EvalRequest) -> dict:
     """Queue an evaluation of the model at a commit; answers the job id to follow."""
     options = RunOptions(dtype=body.dtype, batch_size=body.batch_size)

@@ -13,6 +13,7 @@ from aicommons.repos import reading
 from aicommons.repos.names import RepoType
 from aicommons.repos.objects import FileEntry
 from aicommons.repos.revisions import DEFAULT_BRANCH
+from aicommons.scans.results import file_scans
 from aicommons.web import urls
 from aicommons.web.card_render import render_card
 from aicommons.web.diffs import diff_files
@@ -103,6 +104,7 @@ def make_router(repo_type: RepoType) -> APIRouter:
             "files", rev, lambda r: urls.tree_url(kind, page.repo.repo_id, r, folder),
             folder=folder, folders=folders, files=files, crumbs=breadcrumbs(folder), snapshot=snap,
             head=reading.commit_info(page.hub, page.repo, snap.commit_oid),
+            scans=file_scans(page.hub, {f.entry.sha256 for f in files}),
         ))
 
     @router.get("/{namespace}/{name}/blob/{rest:path}")
@@ -125,7 +127,7 @@ def make_router(repo_type: RepoType) -> APIRouter:
         return render(request, "repo/blob.html", page.context(
             "files", rev, lambda r: urls.blob_url(kind, page.repo.repo_id, r, path),
             path=path, entry=entry, shown=shown, reason=reason, crumbs=breadcrumbs(path),
-            language=language_name(path), snapshot=snap,
+            language=language_name(path), snapshot=snap, scan=file_scans(page.hub, [entry.sha256])[entry.sha256],
         ))
 
     @router.get("/{namespace}/{name}/commits/{rev:path}")
