@@ -1,12 +1,7 @@
-"""Shared fixtures: a small generated corpus, its tokenizer and shards, and a toy model shape.
-
-The corpus is made up here (Python-like functions with random names and numbers), so the
-tests need no download and copy no text from anywhere.
-"""
+"""Shared fixtures: a small generated corpus, its tokenizer and shards, and a toy model shape."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
@@ -16,33 +11,13 @@ from aicommons.gpt.config import ModelConfig
 from aicommons.gpt.data import prepare_data
 from aicommons.gpt.presets import TrainConfig
 from aicommons.gpt.sources import resolve_source
-
-WORDS = "alpha beta gamma delta count total value index items result left right first last size name".split()
-
-
-def make_corpus(folder: Path, files: int = 40, seed: int = 0) -> Path:
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    for n in range(files):
-        functions = []
-        for _ in range(rng.randint(4, 9)):
-            a, b, c = rng.sample(WORDS, 3)
-            functions.append(
-                f"def {a}_{b}({a}, {b}):\n"
-                f'    """Return the {c} of {a} and {b}."""\n'
-                f"    {c} = {a} * {rng.randint(2, 99)} + {b}\n"
-                f"    if {c} > {rng.randint(100, 999)}:\n"
-                f"        return {c} - {a}\n"
-                f"    return {c}\n"
-            )
-        (folder / f"module_{n:03d}.py").write_text("\n\n".join(functions), encoding="utf-8")
-    return folder
-
+from gpt_corpus import make_corpus
 
 @pytest.fixture(autouse=True)
-def _two_threads():
+def _one_thread():
+    """Toy tensors gain nothing from threads, and on a busy machine waiting threads cost dearly."""
     previous = torch.get_num_threads()
-    torch.set_num_threads(min(2, previous))
+    torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
 

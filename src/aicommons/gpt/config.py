@@ -67,6 +67,18 @@ class ModelConfig:
             max_position_embeddings=max_position_embeddings,
         )
 
+    def num_parameters(self) -> int:
+        """Trainable parameters of the network this config describes (tied head counted once)."""
+        kv_width = self.num_key_value_heads * self.head_dim
+        per_layer = (
+            2 * self.hidden_size * self.hidden_size  # q_proj, o_proj
+            + 2 * self.hidden_size * kv_width  # k_proj, v_proj
+            + 3 * self.hidden_size * self.intermediate_size  # gate, up, down
+            + 2 * self.hidden_size  # two norms
+        )
+        embeddings = self.vocab_size * self.hidden_size * (1 if self.tie_word_embeddings else 2)
+        return self.num_hidden_layers * per_layer + embeddings + self.hidden_size
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

@@ -52,29 +52,31 @@ def read_config(directory: str | Path) -> ModelConfig:
     return ModelConfig.from_hf_config(json.loads(path.read_text()))
 
 
-def read_weights(directory: str | Path, config: ModelConfig) -> dict[str, torch.Tensor]:
-    """The export's tensors, checked against the names and shapes the model expects."""
+def read_weights(directory: str | Path) -> dict[str, torch.Tensor]:
     path = Path(directory) / WEIGHTS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no {WEIGHTS_FILE} in {directory}")
-    state = load_file(path)
-    with torch.device("meta"):
-        expected = {k: v.shape for k, v in GPT(config).state_dict().items()}
-    if config.tie_word_embeddings:
+    return load_file(path)
+
+
+def load_weights(model: GPT, state: dict[str, torch.Tensor]) -> None:
+    """Copy exported tensors into `model`, naming any that do not fit its config."""
+    expected = {k: v.shape for k, v in model.state_dict().items()}
+    state = dict(state)
+    if model.config.tie_word_embeddings:
         expected.pop(TIED_HEAD)
         state.pop(TIED_HEAD, None)  # some writers store the tied head twice
     missing, unexpected = expected.keys() - state.keys(), state.keys() - expected.keys()
     if missing or unexpected:
-        raise ValueError(f"{path} does not match its config: missing {sorted(missing)}, unexpected {sorted(unexpected)}")
-    wrong = [k for k, shape in expected.items() if state[k].shape != shape]
+        raise ValueError(f"weights do not match the model config: missing {sorted(missing)}, unexpected {sorted(unexpected)}")
+    wrong = sorted(k for k, shape in expected.items() if state[k].shape != shape)
     if wrong:
-        raise ValueError(f"{path} has tensors of the wrong shape for its config: {wrong}")
-    return {k: v.float() for k, v in state.items()}
+        raise ValueError(f"weights have the wrong shape for the model config: {wrong}")
+    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=not model.config.tie_word_embeddings)
 
 
 def load_model(directory: str | Path, device: str | torch.device = "cpu") -> tuple[GPT, Tokenizer]:
     """An exported model and its tokenizer, ready for sampling."""
-    config = read_config(directory)
-    model = GPT(config)
-    model.load_state_dict(read_weights(directory, config), strict=not config.tie_word_embeddings)
+    model = GPT(read_config(directory))
+    load_weights(model, read_weights(directory))
     return model.to(device).eval(), Tokenizer.load(directory)

@@ -6,6 +6,7 @@ rank 0 writes the export and publishes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -70,7 +71,7 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary:
     base = locate_model(request.init_from, endpoint=request.endpoint, token=request.token) if request.init_from else None
     if base:
         model_config, tokenizer = read_config(base.path), Tokenizer.load(base.path)
-        init_weights = read_weights(base.path, model_config)
+        init_weights = read_weights(base.path)
         if request.depth:
             raise ValueError("--depth cannot change the shape of a model given with --init-from")
     else:
@@ -97,6 +98,8 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary:
         val_fraction=train_config.val_fraction,
         cache_dir=Path(request.cache_dir) if request.cache_dir else None,
     ))
+    if not base:  # a small corpus may stop BPE short of the preset's vocabulary: no unused rows
+        model_config = dataclasses.replace(model_config, vocab_size=data.tokenizer.vocab_size)
     out = Path(request.out)
     trainer = Trainer(
         model_config, train_config, data, out, runtime, init_weights=init_weights, show_progress=request.show_progress

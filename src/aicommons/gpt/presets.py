@@ -12,10 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
 from .config import ModelConfig
-from .model import GPT
 
 
 @dataclass(frozen=True)
@@ -88,8 +85,7 @@ class Preset:
         seq_len = model.max_position_embeddings
         batch_tokens = seq_len * _power_of_two_at_least(32 * depth)  # 8K tokens at depth 2, 512K at depth 12
         micro_batch = max(1, min(32, (1 << 15) // seq_len))
-        with torch.device("meta"):  # count parameters without allocating them
-            params = GPT(model).num_parameters()
+        params = model.num_parameters()
         steps = max(1, round(self.tokens_per_param * params / batch_tokens))
         config = TrainConfig(
             seq_len=seq_len,

@@ -23,6 +23,7 @@ from torch.nn.parallel import DistributedDataParallel
 from .config import ModelConfig
 from .data import EpochSampler, PreparedData
 from .distributed import Runtime
+from .export import load_weights
 from .model import GPT
 from .plot import plot_loss_curve
 from .presets import TrainConfig
@@ -99,7 +100,7 @@ class Trainer:
         torch.manual_seed(config.seed)  # identical initial weights in every process
         self.model = GPT(model_config)
         if init_weights is not None:
-            self.model.load_state_dict(init_weights, strict=False)
+            load_weights(self.model, init_weights)
         self.model.to(self.device)
         self.optimizer = self._make_optimizer()
         self.step_model: torch.nn.Module = self.model
