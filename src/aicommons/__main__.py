@@ -1,0 +1,3 @@
+from aicommons.cli.main import app
+
+app(prog_name="aicommons")

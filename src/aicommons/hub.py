@@ -1,0 +1,70 @@
+"""The hub's composition root: settings, metadata store, blob store, tree cache and post-commit hooks.
+
+Adapters (HTTP API, pages, CLI) receive one Hub and call the core with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from aicommons.jobs.queue import JobQueue
+from aicommons.settings import Settings
+from aicommons.storage.blobs import BlobStore
+from aicommons.storage.database import Database
+from aicommons.storage.objects import open_store
+from aicommons.repos.trees import TreeReader
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommitEvent:
+    """What post-commit work needs to know about a new commit."""
+
+    repo_pk: int
+    repo_type: str
+    repo_id: str
+    ref: str
+    commit_oid: str
+    parent_oid: str | None
+    private: bool
+
+
+PostCommitHook = Callable[["Hub", CommitEvent], None]
+# runs before anything is stored; raises InvalidInput to reject the commit (e.g. a card with bad YAML)
+CommitCheck = Callable[["Hub", object, list], None]
+
+
+class Hub:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.blobs = BlobStore(open_store(settings.storage_url), settings.data_dir / "tmp")
+        self.trees = TreeReader()
+        self.post_commit_hooks: list[PostCommitHook] = []
+        self.commit_checks: list[CommitCheck] = []
+        self.jobs = JobQueue(self)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> "Hub":
+        hub = cls(settings or Settings.from_env())
+        hub.db.migrate()
+        return hub
+
+    def on_commit(self, hook: PostCommitHook) -> PostCommitHook:
+        self.post_commit_hooks.append(hook)
+        return hook
+
+    def run_post_commit(self, event: CommitEvent) -> None:
+        # post-commit work never undoes a commit: a failing hook is logged and the commit stands
+        for hook in self.post_commit_hooks:
+            try:
+                hook(self, event)
+            except Exception:
+                log.exception("post-commit hook %s failed for %s@%s", hook.__name__, event.repo_id, event.commit_oid)
+
+    def close(self) -> None:
+        self.jobs.stop_thread()
+        self.db.dispose()

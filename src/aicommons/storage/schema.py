@@ -1,0 +1,5 @@
+"""The whole schema: imports every module that defines tables, so Alembic's autogenerate sees them all."""
+
+from aicommons.storage.tables import Base  # noqa: F401
+import aicommons.jobs.tables  # noqa: F401
+import aicommons.index.tables  # noqa: F401
