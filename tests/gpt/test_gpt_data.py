@@ -9,7 +9,7 @@ import pytest
 
 from aicommons.gpt.data import EpochSampler, prepare_data, split_documents
 from aicommons.gpt.sources import BUILTIN, Document, resolve_source, stdlib_source
-from gpt_corpus import make_corpus
+from .gpt_corpus import make_corpus
 
 
 def test_folder_source_reads_text_and_skips_binary_and_hidden(tmp_path):

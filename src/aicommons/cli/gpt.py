@@ -16,7 +16,7 @@ TokenOption = Annotated[Optional[str], typer.Option(help="Hub access token (defa
 def train(
     data: Annotated[
         Optional[list[str]],
-        typer.Option(help="Text file, folder, glob, or hub dataset id owner/name[@revision]; repeatable. "
+        typer.Option(help="Text file, folder, glob, or hub dataset id owner/name (optionally @revision); repeatable. "
                      "Default: the Python standard library's source."),
     ] = None,
     preset: Annotated[str, typer.Option(help="tiny (minutes on a CPU), small (tens of minutes), gpt2 (GPU).")] = "tiny",
@@ -77,7 +77,7 @@ def train(
 
 
 def generate(
-    model: Annotated[str, typer.Argument(help="Export folder or hub repo id owner/name[@revision].")],
+    model: Annotated[str, typer.Argument(help="Export folder, or hub repo id owner/name (optionally @revision).")],
     prompt: Annotated[str, typer.Option(help="Text to continue.")] = "",
     max_new_tokens: Annotated[int, typer.Option(help="Most tokens to add.")] = 256,
     temperature: Annotated[float, typer.Option(help="0 is greedy; higher is more random.")] = 0.8,

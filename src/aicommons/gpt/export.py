@@ -39,7 +39,6 @@ def save_model(model: GPT, tokenizer: Tokenizer, directory: str | Path) -> Path:
         "do_sample": True,
         "temperature": 0.8,
         "top_k": 50,
-        "max_length": config.max_position_embeddings,
     }
     (directory / GENERATION_CONFIG_FILE).write_text(json.dumps(generation, indent=2) + "\n")
     return directory

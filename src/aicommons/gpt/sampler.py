@@ -73,15 +73,18 @@ def generate_tokens(
     budget = min(config.max_new_tokens, context - len(prompt))
     ids = torch.tensor([prompt], dtype=torch.long, device=device)
     cache = model.new_cache(batch=1, max_len=len(prompt) + budget) if use_cache else None
-    tokens = ids
+    feed = ids  # what the model has not seen yet: the prompt, then one token at a time
     for _ in range(budget):
-        logits = model(tokens, cache=cache, last_only=True)[:, -1]
+        logits = model(feed, cache=cache, last_only=True)[:, -1]
         token = next_token(logits, config, generator)
-        yield int(token)
-        if eos_id is not None and int(token) == eos_id:
+        value = token.item()
+        yield value
+        if value == eos_id:
             return
-        ids = torch.cat([ids, token], dim=1)
-        tokens = token if use_cache else ids
+        if use_cache:
+            feed = token
+        else:
+            ids = feed = torch.cat([ids, token], dim=1)
 
 
 class StopMatcher:
