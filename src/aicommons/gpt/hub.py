@@ -6,11 +6,12 @@ read at call time (huggingface_hub reads it only once, at import).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from huggingface_hub import HfApi, snapshot_download
+from huggingface_hub import HfApi, constants, snapshot_download
 
 from .card import set_card_license
 
@@ -80,7 +81,24 @@ def publish(
         set_card_license(export_dir / "README.md", license)
     api = _api(endpoint, token)
     api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
-    info = api.upload_folder(
-        repo_id=repo_id, folder_path=export_dir, commit_message="Upload model trained with aicommons train"
-    )
+    with _lfs_uploads(hub_endpoint(endpoint)):
+        info = api.upload_folder(
+            repo_id=repo_id, folder_path=export_dir, commit_message="Upload model trained with aicommons train"
+        )
     return info.oid
+
+
+@contextlib.contextmanager
+def _lfs_uploads(endpoint: str | None):
+    """Send large files over Git LFS rather than Xet, except to huggingface.co.
+
+    huggingface_hub uploads weights through a Xet storage service by default; a self-hosted hub
+    such as AI Commons speaks the Git LFS protocol. The client reads this switch at call time.
+    """
+    previous = constants.HF_HUB_DISABLE_XET
+    if endpoint and endpoint.rstrip("/") != constants._HF_DEFAULT_ENDPOINT:
+        constants.HF_HUB_DISABLE_XET = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_DISABLE_XET = previous
