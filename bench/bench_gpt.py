@@ -70,7 +70,7 @@ def bench_training(trainer: Trainer, hf, rounds: int, steps: int) -> float:
 
     def hf_step() -> None:
         """The textbook loop: logits, cross-entropy, backward, clip, AdamW."""
-        micro = cfg.micro_batch
+        micro = trainer.micro_batch
         first = hf_step_no[0] * micro * trainer.accumulation
         for m in range(trainer.accumulation):
             x, y = trainer.sampler.batch(first + m * micro, micro)
@@ -93,7 +93,7 @@ def bench_training(trainer: Trainer, hf, rounds: int, steps: int) -> float:
     for _ in range(rounds):
         ours.append(cfg.batch_tokens / timed(our_step, steps))
         theirs.append(cfg.batch_tokens / timed(hf_step, steps))
-    print(f"training: {cfg.batch_tokens} tokens/step ({trainer.accumulation} x {cfg.micro_batch} x {cfg.seq_len}), "
+    print(f"training: {cfg.batch_tokens} tokens/step ({trainer.accumulation} x {trainer.micro_batch} x {cfg.seq_len}), "
           f"{trainer.precision}, {steps} steps per round")
     return report("training", ours, theirs, "tok/s")
 

@@ -110,3 +110,13 @@ def test_two_gloo_processes_match_one_process(tmp_path, toy_config, toy_train, p
     weights = torch.load(tmp_path / "two" / "checkpoint.pt", weights_only=True)["model"]
     for name, tensor in single.model.state_dict().items():
         assert torch.allclose(weights[name], tensor, atol=1e-5), name
+
+
+def test_micro_batches_adapt_to_the_number_of_processes():
+    from aicommons.gpt.presets import TrainConfig
+
+    config = TrainConfig(seq_len=64, micro_batch=32, batch_tokens=2048 * 3)
+    assert config.micro_steps(1) == (32, 3)  # 96 sequences: 3 passes of 32
+    assert config.micro_steps(2) == (24, 2)  # 48 sequences each: the largest divisor up to 32 is 24
+    with pytest.raises(ValueError, match="not a multiple"):
+        TrainConfig(seq_len=64, batch_tokens=2048).micro_steps(3)

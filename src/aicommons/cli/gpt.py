@@ -66,6 +66,8 @@ def train(
         summary = run(request)
     except (ValueError, FileNotFoundError) as error:
         raise typer.BadParameter(str(error)) from error
+    if summary is None:  # another process of a torchrun job: rank 0 reports
+        return
     evaluation = summary.result.evaluation
     typer.echo(
         f"{summary.result.steps} steps, {summary.result.tokens:,} tokens in {summary.result.elapsed:.0f} s: "

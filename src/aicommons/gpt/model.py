@@ -65,10 +65,6 @@ class KVCache:
         self.values = torch.zeros(shape, device=device, dtype=dtype)
         self.length = 0  # positions filled so far
 
-    @property
-    def capacity(self) -> int:
-        return self.keys.shape[3]
-
     def append(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Store this step's keys/values for `layer`; return all keys/values so far."""
         end = self.length + k.shape[2]

@@ -57,7 +57,8 @@ class RunSummary:
     commit: str | None  # the hub commit when pushed
 
 
-def run(request: RunRequest) -> RunSummary:
+def run(request: RunRequest) -> RunSummary | None:
+    """Train, export and optionally publish; the summary comes back in rank 0 only."""
     runtime = start_runtime(request.device)
     try:
         return _run(request, runtime)
@@ -65,7 +66,7 @@ def run(request: RunRequest) -> RunSummary:
         stop_runtime(runtime)
 
 
-def _run(request: RunRequest, runtime: Runtime) -> RunSummary:
+def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
     started = now_utc()
     preset = get_preset(request.preset)
     base = locate_model(request.init_from, endpoint=request.endpoint, token=request.token) if request.init_from else None
@@ -111,7 +112,7 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary:
     runtime.barrier()
     result = trainer.train()
     if not runtime.is_main:
-        return RunSummary(out / EXPORT_DIR, result, None)
+        return None
 
     export_dir = out / EXPORT_DIR
     if export_dir.exists():

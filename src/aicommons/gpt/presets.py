@@ -47,14 +47,16 @@ class TrainConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
 
-    def accumulation_steps(self, world_size: int) -> int:
-        """Micro-steps per optimizer step, so that each step sees `batch_tokens` tokens."""
-        per_pass = self.micro_batch * self.seq_len * world_size
-        if self.batch_tokens % per_pass:
+    def micro_steps(self, world_size: int) -> tuple[int, int]:
+        """(sequences per forward pass, forward passes per step) in each of `world_size` processes,
+        so that one optimizer step sees `batch_tokens` tokens over all of them."""
+        sequences, rest = divmod(self.batch_tokens, self.seq_len * world_size)
+        if rest or not sequences:
             raise ValueError(
-                f"batch_tokens {self.batch_tokens} is not a multiple of micro_batch x seq_len x processes = {per_pass}"
+                f"batch_tokens {self.batch_tokens} is not a multiple of seq_len x processes = {self.seq_len * world_size}"
             )
-        return self.batch_tokens // per_pass
+        micro = max(d for d in range(1, min(self.micro_batch, sequences) + 1) if sequences % d == 0)
+        return micro, sequences // micro
 
     def replace(self, **changes: Any) -> "TrainConfig":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

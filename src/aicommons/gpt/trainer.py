@@ -50,6 +50,7 @@ RESUMABLE_CHANGES = {
 class TrainState:
     step: int = 0
     elapsed: float = 0.0  # wall-clock seconds of training over every session of this run
+    loss: float | None = None  # the last logged training loss
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class TrainResult:
     steps: int
     tokens: int
     elapsed: float
-    train_loss: float
+    train_loss: float | None
     evaluation: Evaluation
 
 
@@ -94,7 +95,7 @@ class Trainer:
         self.config, self.data, self.runtime = config, data, runtime
         self.out_dir = Path(out_dir)
         self.device = runtime.device
-        self.accumulation = config.accumulation_steps(runtime.world_size)
+        self.micro_batch, self.accumulation = config.micro_steps(runtime.world_size)
         self.show_progress = show_progress and runtime.is_main
 
         torch.manual_seed(config.seed)  # identical initial weights in every process
@@ -156,7 +157,7 @@ class Trainer:
 
     def train_step(self) -> torch.Tensor:
         """One optimizer step over `batch_tokens` tokens; returns the mean loss (this process)."""
-        micro, world = self.config.micro_batch, self.runtime.world_size
+        micro, world = self.micro_batch, self.runtime.world_size
         first = self.state.step * micro * self.accumulation * world
         total = torch.zeros((), device=self.device)
         for m in range(self.accumulation):
@@ -187,7 +188,7 @@ class Trainer:
         Bits per byte sums the loss of every target that stands for text and divides by the
         UTF-8 bytes of those targets (nanochat's vocabulary-independent measure).
         """
-        seq_len, batch = self.config.seq_len, self.config.micro_batch
+        seq_len, batch = self.config.seq_len, self.micro_batch
         count = min(self.val.num_windows(seq_len), max(1, self.config.eval_tokens // seq_len))
         mine = torch.arange(self.runtime.rank, count, self.runtime.world_size).numpy()
         sums = torch.zeros(4, dtype=torch.float64, device=self.device)  # nats, tokens, text nats, bytes
@@ -209,7 +210,8 @@ class Trainer:
         """Train until the step or time budget is spent (or `stop_at_step`, to pause a run)."""
         cfg = self.config
         started = time.perf_counter() - self.state.elapsed
-        window_start, window_steps, loss = time.perf_counter(), 0, float("nan")
+        first_step = self.state.step
+        window_start, window_steps = time.perf_counter(), 0
         with TrainingProgress(self.show_progress, self.progress()) as bar:
             while self.progress() < 1.0 and (stop_at_step is None or self.state.step < stop_at_step):
                 step_loss = self.train_step()
@@ -217,7 +219,7 @@ class Trainer:
                 self.state.elapsed = self._agreed_time(time.perf_counter() - started)
                 window_steps += 1
                 if self.state.step % cfg.log_every == 0:
-                    loss = self.runtime.all_reduce_sum(step_loss).item() / self.runtime.world_size
+                    self.state.loss = loss = self.runtime.all_reduce_sum(step_loss).item() / self.runtime.world_size
                     now = time.perf_counter()
                     speed = window_steps * cfg.batch_tokens / (now - window_start)
                     window_start, window_steps = now, 0
@@ -233,14 +235,15 @@ class Trainer:
         if stop_at_step is not None and self.progress() < 1.0:
             self.save_checkpoint()
         evaluation = self.evaluate()
-        self._log(kind="eval", val_loss=evaluation.loss, val_bpb=evaluation.bits_per_byte)
+        if self.state.step > first_step:  # resuming a finished run adds nothing to its log
+            self._log(kind="eval", val_loss=evaluation.loss, val_bpb=evaluation.bits_per_byte)
         if self.runtime.is_main:
             plot_loss_curve(self.metrics_path, self.out_dir / LOSS_CURVE_FILE)
         return TrainResult(
             steps=self.state.step,
             tokens=self.state.step * cfg.batch_tokens,
             elapsed=self.state.elapsed,
-            train_loss=loss,
+            train_loss=self.state.loss,
             evaluation=evaluation,
         )
 
