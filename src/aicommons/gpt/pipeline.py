@@ -69,15 +69,15 @@ def run(request: RunRequest) -> RunSummary | None:
 def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
     started = now_utc()
     preset = get_preset(request.preset)
+    if request.init_from and request.depth:
+        raise ValueError("--depth cannot change the shape of a model given with --init-from")
     base = locate_model(request.init_from, endpoint=request.endpoint, token=request.token) if request.init_from else None
     if base:
-        model_config, tokenizer = read_config(base.path), Tokenizer.load(base.path)
-        init_weights = read_weights(base.path)
-        if request.depth:
-            raise ValueError("--depth cannot change the shape of a model given with --init-from")
+        model_config, tokenizer, init_weights = read_config(base.path), Tokenizer.load(base.path), read_weights(base.path)
     else:
         model_config, tokenizer, init_weights = preset.model_config(request.depth), None, None
-    overrides = dict(
+    train_config = preset.train_config(
+        model_config,
         max_seconds=request.max_seconds,
         max_steps=request.max_steps,
         seed=request.seed,
@@ -85,7 +85,6 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
         precision=request.precision,
         compile=request.compile,
     )
-    train_config = preset.train_config(model_config, **overrides)
     if base:
         train_config = train_config.replace(lr=train_config.lr * FINETUNE_LR_SCALE)
 
@@ -115,12 +114,26 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
         return None
 
     export_dir = out / EXPORT_DIR
+    record = _export(trainer, result, base, started, export_dir)
+    name = request.push.split("/")[-1] if request.push else f"aicommons-gpt-{preset.name}"
+    curve = LOSS_CURVE_FILE if (export_dir / LOSS_CURVE_FILE).is_file() else None
+    (export_dir / "README.md").write_text(render_card(record, request.license, name, request.push, curve), encoding="utf-8")
+    commit = None
+    if request.push:
+        commit = publish(export_dir, request.push, endpoint=request.endpoint, token=request.token, private=request.private)
+    return RunSummary(export_dir, result, commit)
+
+
+def _export(trainer: Trainer, result: TrainResult, base: ModelLocation | None, started: str, export_dir: Path) -> dict:
+    """Write the Hugging Face folder, the run's metrics and loss curve, and the provenance record
+    (which is returned)."""
     if export_dir.exists():
         shutil.rmtree(export_dir)
+    data = trainer.data
     save_model(trainer.model, data.tokenizer, export_dir)
     for name in (METRICS_FILE, LOSS_CURVE_FILE):
-        if (out / name).is_file():
-            shutil.copy2(out / name, export_dir / name)
+        if (trainer.out_dir / name).is_file():
+            shutil.copy2(trainer.out_dir / name, export_dir / name)
     record = build_record(
         started=started,
         code=code_version(),
@@ -131,10 +144,10 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
             "splits": {k: {f: v[f] for f in ("documents", "tokens", "bytes")} for k, v in data.meta["splits"].items()},
         },
         tokenizer={"sha256": data.tokenizer.sha256, "vocab_size": data.tokenizer.vocab_size, "from_base_model": bool(base)},
-        model_config=model_config.to_dict(),
-        train_config=train_config.to_dict(),
+        model_config=trainer.model.config.to_dict(),
+        train_config=trainer.config.to_dict(),
         base_model=_describe_base(base),
-        hardware=hardware(runtime.device, runtime.world_size, trainer.precision),
+        hardware=hardware(trainer.device, trainer.runtime.world_size, trainer.precision),
         result={
             "steps": result.steps,
             "tokens": result.tokens,
@@ -147,16 +160,7 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
         weights_path=export_dir / WEIGHTS_FILE,
     )
     (export_dir / PROVENANCE_FILE).write_text(json.dumps(record, indent=2) + "\n")
-    curve = LOSS_CURVE_FILE if (export_dir / LOSS_CURVE_FILE).is_file() else None
-    name = request.push.split("/")[-1] if request.push else f"aicommons-gpt-{preset.name}"
-    card = render_card(record, request.license, name, request.push, curve)
-    (export_dir / "README.md").write_text(card, encoding="utf-8")
-    commit = None
-    if request.push:
-        commit = publish(
-            export_dir, request.push, endpoint=request.endpoint, token=request.token, private=request.private
-        )
-    return RunSummary(export_dir, result, commit)
+    return record
 
 
 def _prepare_in_turn(runtime: Runtime, prepare) -> PreparedData:
