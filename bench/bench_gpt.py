@@ -51,8 +51,10 @@ def timed(fn, repeat: int) -> float:
 def report(name: str, ours: list[float], theirs: list[float], unit: str) -> float:
     ratios = [a / b for a, b in zip(ours, theirs)]
     ours_med, theirs_med, ratio = statistics.median(ours), statistics.median(theirs), statistics.median(ratios)
-    print(f"{name:<10} aicommons.gpt {ours_med:>10,.0f} {unit}   transformers {theirs_med:>10,.0f} {unit}   "
-          f"ratio {ratio:.2f}x  (per-round ratios {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(
+        f"{name:<10} aicommons.gpt {ours_med:>10,.0f} {unit}   transformers {theirs_med:>10,.0f} {unit}   "
+        f"ratio {ratio:.2f}x  (per-round ratios {', '.join(f'{r:.2f}' for r in ratios)})"
+    )
     return ratio
 
 
@@ -63,9 +65,13 @@ def bench_training(trainer: Trainer, hf, rounds: int, steps: int) -> float:
             {"params": [p for p in hf.parameters() if p.dim() >= 2], "weight_decay": cfg.weight_decay},
             {"params": [p for p in hf.parameters() if p.dim() < 2], "weight_decay": 0.0},
         ],
-        lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=True,
+        lr=cfg.lr,
+        betas=(cfg.beta1, cfg.beta2),
+        fused=True,
     )
-    autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if trainer.precision == "bf16" else contextlib.nullcontext
+    autocast = (
+        (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if trainer.precision == "bf16" else contextlib.nullcontext
+    )
     hf_step_no = [0]
 
     def hf_step() -> None:
@@ -93,8 +99,10 @@ def bench_training(trainer: Trainer, hf, rounds: int, steps: int) -> float:
     for _ in range(rounds):
         ours.append(cfg.batch_tokens / timed(our_step, steps))
         theirs.append(cfg.batch_tokens / timed(hf_step, steps))
-    print(f"training: {cfg.batch_tokens} tokens/step ({trainer.accumulation} x {trainer.micro_batch} x {cfg.seq_len}), "
-          f"{trainer.precision}, {steps} steps per round")
+    print(
+        f"training: {cfg.batch_tokens} tokens/step ({trainer.accumulation} x {trainer.micro_batch} x {cfg.seq_len}), "
+        f"{trainer.precision}, {steps} steps per round"
+    )
     return report("training", ours, theirs, "tok/s")
 
 
@@ -104,8 +112,14 @@ def bench_decoding(model, hf, rounds: int, prompt_len: int, new_tokens: int) -> 
     prompt = torch.randint(1, model.config.vocab_size, (1, prompt_len), generator=torch.Generator().manual_seed(0))
     config = SamplingConfig(max_new_tokens=new_tokens, temperature=0)
     ours_out = list(generate_tokens(model, prompt[0].tolist(), config))
-    hf_kwargs = dict(max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, use_cache=True,
-                     eos_token_id=None, pad_token_id=0)
+    hf_kwargs = dict(
+        max_new_tokens=new_tokens,
+        min_new_tokens=new_tokens,
+        do_sample=False,
+        use_cache=True,
+        eos_token_id=None,
+        pad_token_id=0,
+    )
     with torch.inference_mode():
         hf_out = hf.generate(prompt, **hf_kwargs)[0]
         # Untrained weights give near-ties, so the two greedy paths may part at a tie; check instead
@@ -127,7 +141,9 @@ def bench_decoding(model, hf, rounds: int, prompt_len: int, new_tokens: int) -> 
     for _ in range(rounds):
         ours.append(new_tokens / timed(ours_run, 3))
         theirs.append(new_tokens / timed(hf_run, 3))
-    print(f"decoding: greedy, batch 1, {prompt_len}-token prompt, {new_tokens} new tokens, KV cache on both sides, fp32")
+    print(
+        f"decoding: greedy, batch 1, {prompt_len}-token prompt, {new_tokens} new tokens, KV cache on both sides, fp32"
+    )
     return report("decoding", ours, theirs, "tok/s")
 
 
@@ -146,18 +162,24 @@ def main() -> None:
     model_config = preset.model_config()
     data = prepare_data([stdlib_source()], vocab_size=model_config.vocab_size)
     train_config = preset.train_config(model_config, precision=args.precision, device="cpu")
-    trainer = Trainer(model_config, train_config, data, tempfile.mkdtemp(), Runtime(0, 1, torch.device("cpu")),
-                      show_progress=False)
+    trainer = Trainer(
+        model_config, train_config, data, tempfile.mkdtemp(), Runtime(0, 1, torch.device("cpu")), show_progress=False
+    )
     with tempfile.TemporaryDirectory() as export:
         save_model(trainer.model, data.tokenizer, export)
         hf = AutoModelForCausalLM.from_pretrained(export)
-    print(f"preset {preset.name}: {trainer.model.num_parameters():,} parameters, {model_config.num_hidden_layers} layers, "
-          f"width {model_config.hidden_size}, vocabulary {model_config.vocab_size}, context {model_config.max_position_embeddings}")
+    print(
+        f"preset {preset.name}: {trainer.model.num_parameters():,} parameters, "
+        f"{model_config.num_hidden_layers} layers, width {model_config.hidden_size}, "
+        f"vocabulary {model_config.vocab_size}, context {model_config.max_position_embeddings}"
+    )
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}")
     train_ratio = bench_training(trainer, hf, args.rounds, args.steps)
     decode_ratio = bench_decoding(trainer.model, hf, args.rounds, 16, model_config.max_position_embeddings - 16)
-    print(f"targets: training >= 1.0x ({'met' if train_ratio >= 1.0 else 'MISSED'}), "
-          f"decoding >= 2.0x ({'met' if decode_ratio >= 2.0 else 'MISSED'})")
+    print(
+        f"targets: training >= 1.0x ({'met' if train_ratio >= 1.0 else 'MISSED'}), "
+        f"decoding >= 2.0x ({'met' if decode_ratio >= 2.0 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from aicommons.gpt.presets import TrainConfig
 from aicommons.gpt.sources import resolve_source
 from .gpt_corpus import make_corpus
 
+
 @pytest.fixture(autouse=True)
 def _one_thread():
     """Toy tensors gain nothing from threads, and on a busy machine waiting threads cost dearly."""

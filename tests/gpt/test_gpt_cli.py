@@ -40,8 +40,17 @@ def test_train_exports_a_complete_model_folder(trained):
     out, output, _ = trained
     export = out / "model"
     assert "bits per byte" in output and str(export) in output
-    expected = {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
-                "generation_config.json", "README.md", "training_provenance.json", "metrics.jsonl", "loss_curve.png"}
+    expected = {
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "generation_config.json",
+        "README.md",
+        "training_provenance.json",
+        "metrics.jsonl",
+        "loss_curve.png",
+    }
     assert expected <= {p.name for p in export.iterdir()}
     assert not (export / "checkpoint.pt").exists()  # checkpoints stay in the run folder
     assert (out / "checkpoint.pt").is_file()

@@ -58,13 +58,30 @@ def test_publish_fine_tune_and_generate_from_the_hub(server, alice, tmp_path, co
 
     app = typer.Typer()
     app.command("generate")(generate)
-    args = ["alice/toy-gpt", "--prompt", "def", "--max-new-tokens", "5", "--endpoint", server.url, "--token", alice.token]
+    args = [
+        "alice/toy-gpt",
+        "--prompt",
+        "def",
+        "--max-new-tokens",
+        "5",
+        "--endpoint",
+        server.url,
+        "--token",
+        alice.token,
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0 and result.stdout.startswith("def"), result.output  # progress bars go to stderr
 
     # Fine-tune from the hub repo id, and push the result: the card names its base.
-    tuned = toy_run(tmp_path, data=[str(corpus_dir)], init_from="alice/toy-gpt", out=str(tmp_path / "tuned"),
-                    push="alice/toy-gpt-tuned", endpoint=server.url, token=alice.token)
+    tuned = toy_run(
+        tmp_path,
+        data=[str(corpus_dir)],
+        init_from="alice/toy-gpt",
+        out=str(tmp_path / "tuned"),
+        push="alice/toy-gpt-tuned",
+        endpoint=server.url,
+        token=alice.token,
+    )
     record = json.loads((tuned.export_dir / "training_provenance.json").read_text())
     assert record["base_model"]["repo_id"] == "alice/toy-gpt" and record["base_model"]["revision"] == commit
     card = yaml.safe_load((tuned.export_dir / "README.md").read_text().split("---\n")[1])
@@ -85,8 +102,9 @@ def test_training_data_from_a_hub_dataset_repo(server, alice, tmp_path, monkeypa
     pinned = resolve_source(f"alice/toy-corpus@{commit}", endpoint=server.url, token=alice.token)
     assert pinned.sha256 == source.sha256
 
-    result = toy_run(tmp_path, data=["alice/toy-corpus"], out=str(tmp_path / "run"), endpoint=server.url,
-                     token=alice.token)
+    result = toy_run(
+        tmp_path, data=["alice/toy-corpus"], out=str(tmp_path / "run"), endpoint=server.url, token=alice.token
+    )
     card = yaml.safe_load((result.export_dir / "README.md").read_text().split("---\n")[1])
     assert card["datasets"] == ["alice/toy-corpus"]
     dataset = card["model-index"][0]["results"][0]["dataset"]

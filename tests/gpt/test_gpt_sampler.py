@@ -74,7 +74,11 @@ def test_stream_pieces_join_to_the_full_text(model, prepared):
     config = SamplingConfig(max_new_tokens=25, temperature=0.9, seed=5)
     pieces = list(stream(model, prepared.tokenizer, "def total(", config))
     prompt_ids = [prepared.tokenizer.eot_id, *prepared.tokenizer.encode("def total(")]
-    ids = [t for t in generate_tokens(model, prompt_ids, config, eos_id=prepared.tokenizer.eot_id) if t != prepared.tokenizer.eot_id]
+    ids = [
+        t
+        for t in generate_tokens(model, prompt_ids, config, eos_id=prepared.tokenizer.eot_id)
+        if t != prepared.tokenizer.eot_id
+    ]
     assert "".join(pieces) == prepared.tokenizer.decode(ids)
 
 
@@ -83,7 +87,9 @@ def test_stream_honours_stop_strings(model, prepared):
     full = "".join(stream(model, prepared.tokenizer, "def", config))
     assert len(full) > 4
     stop = full[2:4]
-    cut = "".join(stream(model, prepared.tokenizer, "def", SamplingConfig(max_new_tokens=40, temperature=0, stop=(stop,))))
+    cut = "".join(
+        stream(model, prepared.tokenizer, "def", SamplingConfig(max_new_tokens=40, temperature=0, stop=(stop,)))
+    )
     assert cut == full[: full.index(stop)]
 
 

@@ -41,8 +41,10 @@ def test_round_trip_is_exact(prepared, text):
 def test_random_unicode_round_trips(prepared):
     rng = random.Random(0)
     for _ in range(200):
-        text = "".join(chr(rng.choice([rng.randint(0, 0x7F), rng.randint(0x80, 0xD7FF), rng.randint(0xE000, 0x10FFFF)]))
-                       for _ in range(rng.randint(1, 40)))
+        text = "".join(
+            chr(rng.choice([rng.randint(0, 0x7F), rng.randint(0x80, 0xD7FF), rng.randint(0xE000, 0x10FFFF)]))
+            for _ in range(rng.randint(1, 40))
+        )
         assert prepared.tokenizer.decode(prepared.tokenizer.encode(text)) == text
 
 

@@ -47,7 +47,9 @@ def test_resumed_run_repeats_the_uninterrupted_loss_curve(tmp_path, toy_config, 
 
 
 def test_training_lowers_the_loss_and_reports_bits_per_byte(tmp_path, toy_config, toy_train, prepared):
-    trainer = Trainer(toy_config, toy_train.replace(max_steps=30), prepared, tmp_path, single_process(), show_progress=False)
+    trainer = Trainer(
+        toy_config, toy_train.replace(max_steps=30), prepared, tmp_path, single_process(), show_progress=False
+    )
     before = trainer.evaluate()
     after = trainer.train().evaluation
     assert after.loss < before.loss - 1.0
@@ -88,7 +90,9 @@ def _free_port() -> int:
 
 
 def _ddp_worker(rank: int, port: int, out: str, model_config, train_config, prepared) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2"
+    )
     torch.set_num_threads(1)
     runtime = start_runtime("cpu")
     try:

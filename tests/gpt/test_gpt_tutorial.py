@@ -75,7 +75,14 @@ def run_tutorial(workdir: Path, env: dict[str, str], with_hub: bool) -> int:
             assert command[3:6] == ["-m", "aicommons", "train"]
             launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", *command[1:5]]
             child_env = {**os.environ, **env, "PYTHONPATH": str(SRC)}
-            done = subprocess.run([*launcher, *toy_scale(command[5:], corpus)], cwd=workdir, env=child_env, capture_output=True, text=True, timeout=600)
+            done = subprocess.run(
+                [*launcher, *toy_scale(command[5:], corpus)],
+                cwd=workdir,
+                env=child_env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert done.returncode == 0, f"{shlex.join(command)}\n{done.stdout}\n{done.stderr}"
         else:
             pytest.fail(f"the tutorial runs {command[0]!r}, which this test does not know how to run")
@@ -98,8 +105,12 @@ def test_tutorial_commands_run(tmp_path, monkeypatch):
 )
 def test_tutorial_hub_commands_run(tmp_path, monkeypatch, server, alice):
     monkeypatch.chdir(tmp_path)
-    env = {"AICOMMONS_CACHE": str(tmp_path / "cache"), "HF_ENDPOINT": server.url, "HF_TOKEN": alice.token,
-           "HF_HOME": str(tmp_path / "hf-home")}
+    env = {
+        "AICOMMONS_CACHE": str(tmp_path / "cache"),
+        "HF_ENDPOINT": server.url,
+        "HF_TOKEN": alice.token,
+        "HF_HOME": str(tmp_path / "hf-home"),
+    }
     run_tutorial(tmp_path, env, with_hub=True)
     from huggingface_hub import HfApi
 

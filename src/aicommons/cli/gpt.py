@@ -16,20 +16,30 @@ TokenOption = Annotated[Optional[str], typer.Option(help="Hub access token (defa
 def train(
     data: Annotated[
         Optional[list[str]],
-        typer.Option(help="Text file, folder, glob, or hub dataset id owner/name (optionally @revision); repeatable. "
-                     "Default: the Python standard library's source."),
+        typer.Option(
+            help="Text file, folder, glob, or hub dataset id owner/name (optionally @revision); repeatable. "
+            "Default: the Python standard library's source."
+        ),
     ] = None,
     preset: Annotated[str, typer.Option(help="tiny (minutes on a CPU), small (tens of minutes), gpt2 (GPU).")] = "tiny",
-    depth: Annotated[Optional[int], typer.Option(help="Override the preset's depth; width, heads and the rest follow.")] = None,
-    init_from: Annotated[Optional[str], typer.Option(help="Fine-tune an exported model: a folder or hub repo id.")] = None,
-    max_seconds: Annotated[Optional[float], typer.Option(help="Wall-clock budget; the schedule fits itself to it.")] = None,
+    depth: Annotated[
+        Optional[int], typer.Option(help="Override the preset's depth; width, heads and the rest follow.")
+    ] = None,
+    init_from: Annotated[
+        Optional[str], typer.Option(help="Fine-tune an exported model: a folder or hub repo id.")
+    ] = None,
+    max_seconds: Annotated[
+        Optional[float], typer.Option(help="Wall-clock budget; the schedule fits itself to it.")
+    ] = None,
     max_steps: Annotated[Optional[int], typer.Option(help="Override the preset's number of optimizer steps.")] = None,
     out: Annotated[str, typer.Option(help="Run folder: checkpoint, metrics, and the export in OUT/model.")] = "out/gpt",
     resume: Annotated[bool, typer.Option(help="Continue the run whose checkpoint is in --out.")] = False,
     seed: Annotated[Optional[int], typer.Option(help="Random seed for weights and data order.")] = None,
     device: Annotated[Optional[str], typer.Option(help="cpu, cuda, cuda:1... (default: CUDA when available).")] = None,
     precision: Annotated[Optional[str], typer.Option(help="auto, bf16 or fp32.")] = None,
-    compile: Annotated[Optional[bool], typer.Option("--compile/--no-compile", help="torch.compile (default: on CUDA).")] = None,
+    compile: Annotated[
+        Optional[bool], typer.Option("--compile/--no-compile", help="torch.compile (default: on CUDA).")
+    ] = None,
     threads: Annotated[Optional[int], typer.Option(help="CPU threads per process (default: PyTorch's choice).")] = None,
     push: Annotated[Optional[str], typer.Option(help="Publish the export to this hub model repo (owner/name).")] = None,
     license: Annotated[str, typer.Option(help="Licence id for the model card (SPDX or hub id).")] = "apache-2.0",
@@ -84,7 +94,9 @@ def generate(
     max_new_tokens: Annotated[int, typer.Option(help="Most tokens to add.")] = 256,
     temperature: Annotated[float, typer.Option(help="0 is greedy; higher is more random.")] = 0.8,
     top_k: Annotated[Optional[int], typer.Option(help="Sample among the k most likely tokens.")] = 50,
-    top_p: Annotated[Optional[float], typer.Option(help="Sample among the most likely tokens covering this probability.")] = None,
+    top_p: Annotated[
+        Optional[float], typer.Option(help="Sample among the most likely tokens covering this probability.")
+    ] = None,
     stop: Annotated[Optional[list[str]], typer.Option(help="Stop before this text; repeatable.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed, for repeatable samples.")] = None,
     device: Annotated[Optional[str], typer.Option(help="cpu or cuda (default: CUDA when available).")] = None,

@@ -80,26 +80,55 @@ def render_card(record: dict, license: str, model_name: str, repo_id: str | None
         if base.get("revision"):
             origin += f" at commit `{base['revision']}`"
     results = _table(
-        [(f"{result['val_loss']:.4f}", f"{result['val_bpb']:.4f}", f"{result['tokens']:,}", result["steps"], _duration(result["wall_time_s"]))],
+        [
+            (
+                f"{result['val_loss']:.4f}",
+                f"{result['val_bpb']:.4f}",
+                f"{result['tokens']:,}",
+                result["steps"],
+                _duration(result["wall_time_s"]),
+            )
+        ],
         ("validation loss (nats/token)", "validation bits per byte", "training tokens", "steps", "wall time"),
     )
     curve = f"\n![Loss curve]({loss_curve})\n" if loss_curve else ""
     data = _table(
-        [(s["spec"], s["kind"], s.get("revision", ""), f"`{s['sha256'][:16]}…`", s["files"]) for s in record["data"]["sources"]],
+        [
+            (s["spec"], s["kind"], s.get("revision", ""), f"`{s['sha256'][:16]}…`", s["files"])
+            for s in record["data"]["sources"]
+        ],
         ("source", "kind", "revision", "content sha256", "files"),
     )
     split_lines = "\n".join(
-        f"{label}: {splits[name]['documents']:,} documents, {splits[name]['tokens']:,} tokens, {splits[name]['bytes']:,} bytes."
+        f"{label}: {splits[name]['documents']:,} documents, {splits[name]['tokens']:,} tokens, "
+        f"{splits[name]['bytes']:,} bytes."
         for name, label in (("train", "Train split"), ("val", "Validation split"))
     )
     shape = _table(
-        [(f"{result['parameters']:,}", model["num_hidden_layers"], model["hidden_size"], model["num_attention_heads"],
-          model["intermediate_size"], model["vocab_size"], model["max_position_embeddings"])],
+        [
+            (
+                f"{result['parameters']:,}",
+                model["num_hidden_layers"],
+                model["hidden_size"],
+                model["num_attention_heads"],
+                model["intermediate_size"],
+                model["vocab_size"],
+                model["max_position_embeddings"],
+            )
+        ],
         ("parameters", "layers", "width", "heads", "MLP width", "vocabulary", "context"),
     )
     settings = _table(sorted((k, v) for k, v in train.items() if v is not None), ("setting", "value"))
     machine = _table(
-        [(hw["device_name"], hw["processes"], hw["threads_per_process"], hw["precision"], _duration(result["wall_time_s"]))],
+        [
+            (
+                hw["device_name"],
+                hw["processes"],
+                hw["threads_per_process"],
+                hw["precision"],
+                _duration(result["wall_time_s"]),
+            )
+        ],
         ("device", "processes", "threads per process", "precision", "wall time"),
     )
     where = repo_id or "path/to/this/model"
@@ -160,9 +189,9 @@ runs unreviewed. It has no safety tuning and reflects whatever its data contains
 ## Provenance
 
 `training_provenance.json` beside the weights records the code version (a hash of the
-`aicommons.gpt` source, `{record['code']['source_sha256'][:16]}…`), the data hashes and
-revisions, every setting, the seed ({record['seed']}), the base model commit and the sha256
-of `model.safetensors` (`{record['weights']['sha256'][:16]}…`).
+`aicommons.gpt` source, `{record["code"]["source_sha256"][:16]}…`), the data hashes and
+revisions, every setting, the seed ({record["seed"]}), the base model commit and the sha256
+of `model.safetensors` (`{record["weights"]["sha256"][:16]}…`).
 """
     metadata = card_metadata(record, license, model_name).to_yaml()
     return str(ModelCard(f"---\n{metadata}\n---\n{body}"))

@@ -179,7 +179,11 @@ def prepare_data(
 
 
 def _cached_tokenizer(
-    train_docs: Callable[[], list[Document]], source_digests: list[str], vocab_size: int, val_fraction: float, cache_dir: Path
+    train_docs: Callable[[], list[Document]],
+    source_digests: list[str],
+    vocab_size: int,
+    val_fraction: float,
+    cache_dir: Path,
 ) -> Tokenizer:
     key = _digest({"format": FORMAT_VERSION, "sources": source_digests, "vocab": vocab_size, "val": val_fraction})
     directory = cache_dir / "tokenizers" / key[:24]

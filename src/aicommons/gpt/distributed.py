@@ -60,7 +60,9 @@ def start_runtime(device: str | None = None) -> Runtime:
         chosen = torch.device("cuda", local_rank)
         torch.cuda.set_device(chosen)
     if not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if chosen.type == "cuda" else "gloo", device_id=chosen if chosen.type == "cuda" else None)
+        dist.init_process_group(
+            backend="nccl" if chosen.type == "cuda" else "gloo", device_id=chosen if chosen.type == "cuda" else None
+        )
     return Runtime(rank, world_size, chosen)
 
 

@@ -67,7 +67,9 @@ def load_weights(model: GPT, state: dict[str, torch.Tensor]) -> None:
         state.pop(TIED_HEAD, None)  # some writers store the tied head twice
     missing, unexpected = expected.keys() - state.keys(), state.keys() - expected.keys()
     if missing or unexpected:
-        raise ValueError(f"weights do not match the model config: missing {sorted(missing)}, unexpected {sorted(unexpected)}")
+        raise ValueError(
+            f"weights do not match the model config: missing {sorted(missing)}, unexpected {sorted(unexpected)}"
+        )
     wrong = sorted(k for k, shape in expected.items() if state[k].shape != shape)
     if wrong:
         raise ValueError(f"weights have the wrong shape for the model config: {wrong}")

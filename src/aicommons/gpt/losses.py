@@ -65,5 +65,7 @@ def token_losses(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tens
     out = torch.empty(hidden.shape[0], dtype=torch.float32, device=hidden.device)
     step = _rows_per_slice(hidden.device)
     for start in range(0, hidden.shape[0], step):
-        out[start : start + step] = _slice_losses(hidden[start : start + step], weight, targets[start : start + step])[2]
+        out[start : start + step] = _slice_losses(hidden[start : start + step], weight, targets[start : start + step])[
+            2
+        ]
     return out

@@ -71,9 +71,15 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
     preset = get_preset(request.preset)
     if request.init_from and request.depth:
         raise ValueError("--depth cannot change the shape of a model given with --init-from")
-    base = locate_model(request.init_from, endpoint=request.endpoint, token=request.token) if request.init_from else None
+    base = (
+        locate_model(request.init_from, endpoint=request.endpoint, token=request.token) if request.init_from else None
+    )
     if base:
-        model_config, tokenizer, init_weights = read_config(base.path), Tokenizer.load(base.path), read_weights(base.path)
+        model_config, tokenizer, init_weights = (
+            read_config(base.path),
+            Tokenizer.load(base.path),
+            read_weights(base.path),
+        )
     else:
         model_config, tokenizer, init_weights = preset.model_config(request.depth), None, None
     train_config = preset.train_config(
@@ -91,13 +97,16 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
     sources = [
         resolve_source(spec, endpoint=request.endpoint, token=request.token) for spec in (request.data or [BUILTIN])
     ]
-    data = _prepare_in_turn(runtime, lambda: prepare_data(
-        sources,
-        tokenizer=tokenizer,
-        vocab_size=model_config.vocab_size,
-        val_fraction=train_config.val_fraction,
-        cache_dir=Path(request.cache_dir) if request.cache_dir else None,
-    ))
+    data = _prepare_in_turn(
+        runtime,
+        lambda: prepare_data(
+            sources,
+            tokenizer=tokenizer,
+            vocab_size=model_config.vocab_size,
+            val_fraction=train_config.val_fraction,
+            cache_dir=Path(request.cache_dir) if request.cache_dir else None,
+        ),
+    )
     if not base:  # a small corpus may stop BPE short of the preset's vocabulary: no unused rows
         model_config = dataclasses.replace(model_config, vocab_size=data.tokenizer.vocab_size)
     out = Path(request.out)
@@ -117,10 +126,14 @@ def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
     record = _export(trainer, result, base, started, export_dir)
     name = request.push.split("/")[-1] if request.push else f"aicommons-gpt-{preset.name}"
     curve = LOSS_CURVE_FILE if (export_dir / LOSS_CURVE_FILE).is_file() else None
-    (export_dir / "README.md").write_text(render_card(record, request.license, name, request.push, curve), encoding="utf-8")
+    (export_dir / "README.md").write_text(
+        render_card(record, request.license, name, request.push, curve), encoding="utf-8"
+    )
     commit = None
     if request.push:
-        commit = publish(export_dir, request.push, endpoint=request.endpoint, token=request.token, private=request.private)
+        commit = publish(
+            export_dir, request.push, endpoint=request.endpoint, token=request.token, private=request.private
+        )
     return RunSummary(export_dir, result, commit)
 
 
@@ -143,7 +156,11 @@ def _export(trainer: Trainer, result: TrainResult, base: ModelLocation | None, s
             "sources": data.meta["sources"],
             "splits": {k: {f: v[f] for f in ("documents", "tokens", "bytes")} for k, v in data.meta["splits"].items()},
         },
-        tokenizer={"sha256": data.tokenizer.sha256, "vocab_size": data.tokenizer.vocab_size, "from_base_model": bool(base)},
+        tokenizer={
+            "sha256": data.tokenizer.sha256,
+            "vocab_size": data.tokenizer.vocab_size,
+            "from_base_model": bool(base),
+        },
         model_config=trainer.model.config.to_dict(),
         train_config=trainer.config.to_dict(),
         base_model=_describe_base(base),

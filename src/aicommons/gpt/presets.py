@@ -53,7 +53,8 @@ class TrainConfig:
         sequences, rest = divmod(self.batch_tokens, self.seq_len * world_size)
         if rest or not sequences:
             raise ValueError(
-                f"batch_tokens {self.batch_tokens} is not a multiple of seq_len x processes = {self.seq_len * world_size}"
+                f"batch_tokens {self.batch_tokens} is not a multiple of "
+                f"seq_len x processes = {self.seq_len * world_size}"
             )
         micro = max(d for d in range(1, min(self.micro_batch, sequences) + 1) if sequences % d == 0)
         return micro, sequences // micro

@@ -104,7 +104,11 @@ class StopMatcher:
         keep = max((len(s) - 1 for s in self.stops), default=0)
         # Hold back the longest tail that is a prefix of some stop string.
         hold = next(
-            (n for n in range(min(keep, len(self.pending)), 0, -1) if any(s.startswith(self.pending[-n:]) for s in self.stops)),
+            (
+                n
+                for n in range(min(keep, len(self.pending)), 0, -1)
+                if any(s.startswith(self.pending[-n:]) for s in self.stops)
+            ),
             0,
         )
         out, self.pending = self.pending[: len(self.pending) - hold], self.pending[len(self.pending) - hold :]

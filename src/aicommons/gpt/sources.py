@@ -106,7 +106,9 @@ def stdlib_source() -> Source:
     """The Python standard library's own `.py` files (without installed third-party packages)."""
     root = Path(sysconfig.get_paths()["stdlib"])
     files, skipped = _split_text(p for p in root.rglob("*.py") if not {"site-packages", "dist-packages"} & set(p.parts))
-    return Source(BUILTIN, "builtin", files, root=root, revision=f"CPython {platform.python_version()}", skipped=skipped)
+    return Source(
+        BUILTIN, "builtin", files, root=root, revision=f"CPython {platform.python_version()}", skipped=skipped
+    )
 
 
 def _text_files_under(folder: Path) -> tuple[list[Path], list[str]]:

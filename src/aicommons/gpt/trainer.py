@@ -71,7 +71,9 @@ class TrainResult:
 def bf16_supported(device: torch.device) -> bool:
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
-    return device.type == "cpu" and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    return (
+        device.type == "cpu" and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    )
 
 
 class Trainer:
@@ -91,7 +93,9 @@ class Trainer:
                 f"tokenizer has {data.tokenizer.vocab_size} tokens but the model only {model_config.vocab_size}"
             )
         if config.seq_len > model_config.max_position_embeddings:
-            raise ValueError(f"seq_len {config.seq_len} exceeds the model context {model_config.max_position_embeddings}")
+            raise ValueError(
+                f"seq_len {config.seq_len} exceeds the model context {model_config.max_position_embeddings}"
+            )
         self.config, self.data, self.runtime = config, data, runtime
         self.out_dir = Path(out_dir)
         self.device = runtime.device
@@ -229,7 +233,10 @@ class Trainer:
                 if self.state.step % cfg.eval_every == 0 and not finished:
                     evaluation = self.evaluate()
                     self._log(kind="eval", val_loss=evaluation.loss, val_bpb=evaluation.bits_per_byte)
-                    bar.note(f"step {self.state.step}: val loss {evaluation.loss:.4f}, {evaluation.bits_per_byte:.4f} bits/byte")
+                    bar.note(
+                        f"step {self.state.step}: val loss {evaluation.loss:.4f}, "
+                        f"{evaluation.bits_per_byte:.4f} bits/byte"
+                    )
                 if self.state.step % cfg.checkpoint_every == 0 or finished:
                     self.save_checkpoint()
         if stop_at_step is not None and self.progress() < 1.0:
