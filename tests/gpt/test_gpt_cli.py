@@ -122,3 +122,27 @@ def test_bad_arguments_give_clear_errors(tmp_path):
     assert result.exit_code != 0 and "unknown preset" in result.output
     result = runner.invoke(app, ["generate", str(tmp_path / "missing"), "--prompt", "x"])
     assert result.exit_code != 0 and "neither an export folder" in result.output
+
+
+def test_card_of_a_fine_tune_from_hub_data_names_base_and_dataset_revisions(trained):
+    from aicommons.gpt.card import render_card
+
+    record = json.loads((trained[0] / "model" / "training_provenance.json").read_text())
+    record["base_model"] = {"repo_id": "alice/base", "revision": "a" * 40, "weights_sha256": "0" * 64}
+    record["data"]["sources"] = [
+        {
+            "spec": "alice/corpus",
+            "kind": "hub",
+            "repo_id": "alice/corpus",
+            "revision": "b" * 40,
+            "sha256": "1" * 64,
+            "files": 3,
+        }
+    ]
+    card = render_card(record, "apache-2.0", "tuned", "alice/tuned", None)
+    meta = front_matter(card)
+    assert meta["base_model"] == "alice/base" and meta["base_model_relation"] == "finetune"
+    assert meta["datasets"] == ["alice/corpus"]
+    assert meta["model-index"][0]["results"][0]["dataset"]["revision"] == "b" * 40
+    assert "fine-tuned from `alice/base` at commit `" + "a" * 40 in card
+    assert 'AutoModelForCausalLM.from_pretrained("alice/tuned")' in card and "Loss curve" not in card

@@ -118,7 +118,10 @@ def render_card(record: dict, license: str, model_name: str, repo_id: str | None
         ],
         ("parameters", "layers", "width", "heads", "MLP width", "vocabulary", "context"),
     )
-    settings = _table(sorted((k, v) for k, v in train.items() if v is not None), ("setting", "value"))
+    settings = _table(
+        sorted((k, f"{v:.4g}" if isinstance(v, float) else v) for k, v in train.items() if v is not None),
+        ("setting", "value"),
+    )
     machine = _table(
         [
             (
