@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from aicommons.cli import cards as cli_cards
+from aicommons.cli import gpt as cli_gpt
 from aicommons.cli.demo import demo
 from aicommons.cli.transfer import pull, push
 from aicommons.errors import HubError
@@ -32,6 +33,8 @@ index_app.command("rebuild")(cli_cards.index_rebuild)
 app.command("push")(push)
 app.command("pull")(pull)
 app.command("demo")(demo)
+app.command("train")(cli_gpt.train)
+app.command("generate")(cli_gpt.generate)
 
 err = Console(stderr=True)
 DataDir = typer.Option(None, "--data-dir", envvar="AICOMMONS_DATA_DIR", help="Where the hub keeps its data.")
