@@ -35,6 +35,16 @@ class EntryNotFound(NotFound):
         self.commit = commit
 
 
+class GatedRepo(HubError):
+    """The repo is visible but its files need an access grant the caller does not have.
+
+    ``authenticated`` tells an anonymous caller (who should sign in) from a signed-in one (who should ask)."""
+
+    def __init__(self, message: str, authenticated: bool):
+        super().__init__(message)
+        self.authenticated = authenticated
+
+
 class Conflict(HubError):
     """The request clashes with existing state (the repo or branch already exists)."""
 

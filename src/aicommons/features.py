@@ -6,8 +6,9 @@ from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
-    from aicommons import cards, index
+    from aicommons import cards, community, index
 
     cards.install(hub)
     index.install(hub)
+    community.install(hub)
     return hub

@@ -32,9 +32,23 @@ class CommitEvent:
     private: bool
 
 
+@dataclass(frozen=True)
+class PullRequestStart:
+    """A commit made with ``create_pr``: it opens a pull request against ``base_ref`` (a branch)."""
+
+    base_ref: str
+    start_oid: str  # the commit the pull request starts from
+    commit_oid: str  # its first commit
+    author: object  # repos.objects.Signature
+    message: str
+
+
 PostCommitHook = Callable[["Hub", CommitEvent], None]
 # runs before anything is stored; raises InvalidInput to reject the commit (e.g. a card with bad YAML)
 CommitCheck = Callable[["Hub", object, list], None]
+# opens the pull request of a ``create_pr`` commit inside the commit's transaction (session, repo, start) and
+# returns its number; discussions and pull requests share that numbering, so the community feature provides it
+PullRequestOpener = Callable[[object, object, PullRequestStart], int]
 
 
 class Hub:
@@ -45,6 +59,7 @@ class Hub:
         self.trees = TreeReader()
         self.post_commit_hooks: list[PostCommitHook] = []
         self.commit_checks: list[CommitCheck] = []
+        self.pull_request_opener: PullRequestOpener | None = None
         self.jobs = JobQueue(self)
 
     @classmethod

@@ -31,6 +31,8 @@ def error_response(status: int, message: str, code: str | None = None, headers: 
 
 
 def hub_error_response(error: errors.HubError) -> JSONResponse:
+    if isinstance(error, errors.GatedRepo):
+        return error_response(403 if error.authenticated else 401, error.message, "GatedRepo")
     for kind, status, code in STATUS:
         if isinstance(error, kind):
             headers = {}
