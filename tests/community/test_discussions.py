@@ -77,7 +77,7 @@ def test_listing_filters_and_pages(hub, alice, bob, repo):
         d.list_discussions(hub, everyone, repo, status="merged")
 
 
-def test_rules(hub, alice, bob, repo):
+def test_rules(hub, alice, bob, carol, repo):
     as_bob = bob.principal(hub)
     with pytest.raises(InvalidInput):
         d.create_discussion(hub, as_bob, repo, "ab")
@@ -87,7 +87,7 @@ def test_rules(hub, alice, bob, repo):
         d.get_discussion(hub, as_bob, repo, 42)
     d.create_discussion(hub, as_bob, repo, "Bob's question")
     with pytest.raises(Forbidden):  # only the author or a maintainer renames or closes
-        d.rename(hub, make_principal(hub, "carol"), repo, 1, "Carol's now")
+        d.rename(hub, carol.principal(hub), repo, 1, "Carol now")
     update_settings(hub, alice.principal(hub), repo, discussions_disabled=True)
     with pytest.raises(Forbidden):
         d.create_discussion(hub, as_bob, repo, "Still there?")
@@ -95,8 +95,3 @@ def test_rules(hub, alice, bob, repo):
     with pytest.raises(InvalidInput):
         d.add_comment(hub, as_bob, repo, 1, "   ")
 
-
-def make_principal(hub, name):
-    from tests.conftest import make_user
-
-    return make_user(hub, name).principal(hub)
