@@ -49,6 +49,9 @@ CommitCheck = Callable[["Hub", object, list], None]
 # opens the pull request of a ``create_pr`` commit inside the commit's transaction (session, repo, start) and
 # returns its number; discussions and pull requests share that numbering, so the community feature provides it
 PullRequestOpener = Callable[[object, object, PullRequestStart], int]
+# runs before a file's content is served (repo already visible to the caller): (hub, principal, repo, path);
+# raises GatedRepo to refuse
+DownloadCheck = Callable[["Hub", object, object, str], None]
 
 
 class Hub:
@@ -60,6 +63,7 @@ class Hub:
         self.post_commit_hooks: list[PostCommitHook] = []
         self.commit_checks: list[CommitCheck] = []
         self.pull_request_opener: PullRequestOpener | None = None
+        self.download_checks: list[DownloadCheck] = []
         self.jobs = JobQueue(self)
 
     @classmethod
@@ -79,6 +83,11 @@ class Hub:
                 hook(self, event)
             except Exception:
                 log.exception("post-commit hook %s failed for %s@%s", hook.__name__, event.repo_id, event.commit_oid)
+
+    def check_download(self, principal, repo, path: str) -> None:
+        """Let every registered rule (gated access, for one) refuse to serve a file of this repo."""
+        for check in self.download_checks:
+            check(self, principal, repo, path)
 
     def close(self) -> None:
         self.jobs.stop_thread()

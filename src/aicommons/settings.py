@@ -22,6 +22,8 @@ class Settings:
     max_regular_file_bytes: int = 50 * 1024 * 1024
     max_file_bytes: int = 500 * 1024**3
     secret_key: bytes = field(default=b"", repr=False)
+    # send clients straight to the object store (a presigned URL) for large files, when it offers one
+    download_redirects: bool = True
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None, **overrides) -> "Settings":
@@ -31,6 +33,7 @@ class Settings:
             database_url=os.environ.get("AICOMMONS_DATABASE_URL") or f"sqlite:///{root / 'hub.sqlite3'}",
             storage_url=os.environ.get("AICOMMONS_STORAGE_URL") or (root / "blobs").as_uri(),
             public_url=os.environ.get("AICOMMONS_PUBLIC_URL"),
+            download_redirects=os.environ.get("AICOMMONS_DOWNLOAD_REDIRECTS", "1") not in ("0", "false", "no"),
             jobs_mode=os.environ.get("AICOMMONS_JOBS", "thread"),
         )
         values.update(overrides)

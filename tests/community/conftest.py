@@ -30,3 +30,11 @@ def bob(hub) -> TestUser:
 @pytest.fixture
 def carol(hub) -> TestUser:
     return quick_user(hub, "carol")
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_uploads(monkeypatch):
+    # this hub has no Xet service: the client's LFS path uploads weights (a test may turn Xet back on)
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)

@@ -37,7 +37,9 @@ def chain(hub, alice):
     publish(hub, who, "alice/tuned", {"README.md": card(license="mit", base_model="alice/base",
                                                        datasets=["alice/nc-data"])})
     publish(hub, who, "alice/adapter", {"README.md": card(license="mit", base_model="alice/tuned"),
-                                        "adapter_config.json": b"{}"})
+                                        "adapter_config.json": json.dumps({
+                                            "peft_type": "LORA", "base_model_name_or_path": "alice/tuned", "r": 8,
+                                            "lora_alpha": 16, "target_modules": ["c_attn"]}).encode()})
     return who
 
 

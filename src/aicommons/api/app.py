@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from aicommons import __version__
 from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
-from aicommons.api.native import lineage as lineage_routes
+from aicommons.api.limits import HeaderSizeLimit
+from aicommons.api.moved_repos import MovedRepoRedirects
 from aicommons.hub import Hub
+from aicommons.web import install as install_pages
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -25,8 +27,8 @@ def create_app(hub: Hub) -> FastAPI:
                   description="A self-hostable hub for open AI models and datasets.")
     app.state.hub = hub
     install_error_handlers(app)
-    # before the Hub protocol routes: their /api/models/{repo_id:path} would swallow .../lineage
-    app.include_router(lineage_routes.router)
+    app.add_middleware(HeaderSizeLimit)
+    app.add_middleware(MovedRepoRedirects)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:
@@ -35,9 +37,16 @@ def create_app(hub: Hub) -> FastAPI:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 
-    from aicommons.api.native import licenses
+    # late imports: the routers import hub_of and principal_of from this module
+    from aicommons.api.hf import install as install_hf_protocol
+    from aicommons.api.native import licenses, lineage
 
+    # native routes first: the Hub protocol's /api/models/{repo_id:path} would swallow .../lineage
+    app.include_router(lineage.router)
     app.include_router(licenses.router)
+    install_hf_protocol(app)
+    # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes
+    install_pages(app, hub)
     return app
 
 

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from aicommons.cli import cards as cli_cards
+from aicommons.cli.demo import demo
+from aicommons.cli.transfer import pull, push
 from aicommons.errors import HubError
 
 app = typer.Typer(help="AI Commons: a self-hostable hub for open AI models and datasets.", no_args_is_help=True,
@@ -27,6 +29,9 @@ app.add_typer(index_app, name="index")
 card_app.command("init")(cli_cards.card_init)
 card_app.command("check")(cli_cards.card_check)
 index_app.command("rebuild")(cli_cards.index_rebuild)
+app.command("push")(push)
+app.command("pull")(pull)
+app.command("demo")(demo)
 
 err = Console(stderr=True)
 DataDir = typer.Option(None, "--data-dir", envvar="AICOMMONS_DATA_DIR", help="Where the hub keeps its data.")

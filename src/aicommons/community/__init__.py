@@ -3,8 +3,10 @@ webhooks, repo settings and moves. Plain functions over the hub; the HTTP routes
 
 
 def install(hub) -> None:
-    """Number pull requests opened by commits, record commits to them, and deliver webhooks."""
-    from aicommons.community import pulls, webhooks
+    """Number pull requests opened by commits, record commits to them, gate downloads, deliver webhooks."""
+    from aicommons.community import gating, pulls, webhooks
 
     pulls.install(hub)
+    if gating.check_file_access not in hub.download_checks:
+        hub.download_checks.append(gating.check_file_access)
     hub.jobs.handler(webhooks.DELIVER_JOB)(webhooks.deliver)

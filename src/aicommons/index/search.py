@@ -139,6 +139,9 @@ def facet_counts(hub: Hub, principal: Principal, query: str | None = None, filte
                            .join(matching, and_(IndexedCommit.repo_id == matching.c.repo_id,
                                                 IndexedCommit.commit_oid == matching.c.commit_oid))
                            .where(value.is_not(None)))
+            elif facet == "author":  # the owning namespace, indexed or not
+                value = Repo.namespace
+                counted = select(value, func.count()).join(matching, Repo.id == matching.c.repo_id)
             else:
                 raise InvalidInput("facets", f"unknown facet {facet!r}")
             rows = session.execute(counted.group_by(value).order_by(desc(func.count()), value).limit(limit))

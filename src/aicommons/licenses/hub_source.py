@@ -11,9 +11,10 @@ from aicommons.accounts.principal import Principal
 from aicommons.cards.frontmatter import parse_front_matter, split_front_matter
 from aicommons.errors import NotFound
 from aicommons.hub import Hub
-from aicommons.licenses.graph import GraphBuilder, RepoSnapshot
-from aicommons.licenses.inputs import Card, RepoFile, RepoSubject
+from aicommons.licenses.graph import GraphBuilder, ParentRef, RepoSnapshot
+from aicommons.licenses.inputs import Card, Relation, RepoFile, RepoSubject
 from aicommons.licenses.resolution import is_license_file, is_notice_file
+from aicommons.lineage import lineage_parents
 from aicommons.repos.manage import find_repo
 from aicommons.repos.reading import list_refs, read_text, snapshot
 
@@ -36,7 +37,13 @@ class HubRepoLookup:
             snap = snapshot(self.hub, repo, revision)
         except NotFound:
             snap = snapshot(self.hub, repo, None)  # an ancestor named at a revision it no longer has
-        return RepoSnapshot(self._subject(snap, revision), visible=can_read(self.principal, repo))
+        parents = None
+        if repo.type == "model":  # the lineage index's edges: declared or inferred, at the commit built from
+            parents = tuple(
+                ParentRef(edge["base"], Relation(edge["relation"]), _evidence(edge), revision=edge["built_from"])
+                for edge in lineage_parents(self.hub, repo, snap.commit_oid)
+            )
+        return RepoSnapshot(self._subject(snap, revision), visible=can_read(self.principal, repo), parent_refs=parents)
 
     def _subject(self, snap, revision: str | None) -> RepoSubject:
         text = read_text(self.hub, snap, "README.md", TEXT_LIMIT) or ""
@@ -64,6 +71,10 @@ class HubRepoLookup:
 
 def subject_source(hub: Hub, principal: Principal) -> GraphBuilder:
     return GraphBuilder(HubRepoLookup(hub, principal))
+
+
+def _evidence(edge: dict) -> str:
+    return " ".join(filter(None, [edge["evidence"], edge["evidence_source"] and f"({edge['evidence_source']})"]))
 
 
 def _json_object(text: str | None) -> dict:

@@ -93,6 +93,9 @@ class BlobStore:
     def local_path(self, sha256: str) -> Path | None:
         return self.objects.local_path(blob_key(sha256))
 
+    def download_url(self, sha256: str, expires_in: int) -> str | None:
+        return self.objects.download_url(blob_key(sha256), expires_in)
+
     def delete(self, sha256: str) -> None:
         self.objects.delete(blob_key(sha256))
 

@@ -34,6 +34,9 @@ class ObjectStore(Protocol):
     def local_path(self, key: str) -> Path | None:
         """The object's file, when the store is a local folder (lets the server use sendfile)."""
 
+    def download_url(self, key: str, expires_in: int) -> str | None:
+        """A short-lived URL where clients fetch the object directly, when the store offers one."""
+
 
 class FolderStore:
     def __init__(self, root: Path):
@@ -83,6 +86,9 @@ class FolderStore:
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
+
+    def download_url(self, key: str, expires_in: int) -> str | None:
+        return None
 
 
 class S3Store:
@@ -135,6 +141,11 @@ class S3Store:
 
     def local_path(self, key: str) -> Path | None:
         return None
+
+    def download_url(self, key: str, expires_in: int) -> str | None:
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=expires_in
+        )
 
 
 def open_store(url: str) -> ObjectStore:
