@@ -73,6 +73,13 @@ def open_pull_request(hub: Hub, principal: Principal, repo: Repo, title: str, de
     return view
 
 
+def check_may_propose(hub: Hub, principal: Principal, repo: Repo) -> None:
+    """May open a pull request on a repo they cannot write to: signed in, past its gate, discussions on."""
+    require_writer(principal, "propose a change")
+    check_participation(hub, principal, repo)
+    check_open_for_discussions(hub, principal, repo)
+
+
 def open_for_commit(session: Session, repo: Repo, start: PullRequestStart) -> int:
     """The hub's pull-request opener: a ``create_pr`` commit opens a (published) pull request titled with its
     summary, in the commit's own transaction, and is recorded as the pull request's first commit."""
