@@ -38,3 +38,6 @@ def _plain_http_uploads(monkeypatch):
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+
+
+from tests.web.conftest import browser  # noqa: E402,F401 - one chromium per session, shared with the web tests

@@ -118,3 +118,14 @@ def new_repo_of(hub, repo_id):
     from aicommons.repos.manage import find_repo
 
     return find_repo(hub, "model", repo_id)
+
+
+def test_moving_a_repo_from_its_settings_keeps_the_old_address(app, hub, alice):
+    new_repo(hub, alice, "alice/old")
+    as_alice = browser(app, hub, alice)
+    moved = post_form(as_alice, "/alice/old/settings", "/alice/old/settings/move", {"target": "alice/new"})
+    assert moved.status_code == 303 and moved.headers["location"].startswith("/alice/new/settings")
+    old = as_alice.get("/alice/old/tree/main", follow_redirects=False)
+    assert (old.status_code, old.headers["location"]) == (307, "/alice/new/tree/main")
+    clash = post_form(as_alice, "/alice/new/settings", "/alice/new/settings/move", {"target": "bob-and/x/y"})
+    assert clash.status_code == 400
