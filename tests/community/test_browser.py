@@ -14,7 +14,7 @@ from aicommons.web.session import COOKIE_NAME
 from tests.community.helpers import new_repo
 from tests.community.pages import session_cookie
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 CARD = "---\nlicense: mit\n---\n# Tiny model\n\nTrained on a laptop.\n"
