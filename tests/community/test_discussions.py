@@ -95,3 +95,17 @@ def test_rules(hub, alice, bob, carol, repo):
     with pytest.raises(InvalidInput):
         d.add_comment(hub, as_bob, repo, 1, "   ")
 
+
+
+def test_concurrent_discussions_and_pull_requests_get_distinct_numbers(hub, alice, bob, repo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_one(n: int) -> int:
+        if n % 2:
+            return commit(hub, repo, [AddFile(f"f{n}.txt", b"x")], author=signature(alice), message=f"PR {n}",
+                          create_pr=True).pr_number
+        return d.create_discussion(hub, bob.principal(hub), repo, f"Question {n}").number
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = list(pool.map(open_one, range(12)))
+    assert sorted(numbers) == list(range(1, 13))

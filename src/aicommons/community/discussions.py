@@ -101,7 +101,7 @@ def new_discussion(session: Session, repo: Repo, *, title: str, author_id: int |
     session.add(discussion)
     session.flush()
     if description:
-        add_event(session, discussion, "comment", author_id, comment_data(description, None, now))
+        add_event(session, discussion, "comment", author_id, comment_data(description, now))
     return discussion
 
 
@@ -184,7 +184,7 @@ def add_comment(hub: Hub, principal: Principal, repo: Repo, number: int, text: s
     check_comment(text)
     with hub.db.write() as session:
         discussion = find_row(session, repo, number)
-        event = add_event(session, discussion, "comment", user_id, comment_data(text, None, utcnow()))
+        event = add_event(session, discussion, "comment", user_id, comment_data(text, utcnow()))
         created = _event_view(event, {user_id: principal.name})
     view = load_view(hub, repo, number)
     webhooks.discussion_event(hub, repo, view, "create", comment=created, scope="discussion.comment")
@@ -266,7 +266,7 @@ def change_status(hub: Hub, principal: Principal, repo: Repo, number: int, statu
             raise InvalidInput("status", f"#{number} is already {status}")
         now = utcnow()
         if comment:
-            add_event(session, discussion, "comment", user_id, comment_data(comment, None, now))
+            add_event(session, discussion, "comment", user_id, comment_data(comment, now))
         event = add_event(session, discussion, "status-change", user_id, {"status": status})
         discussion.status = status
         created = _event_view(event, {user_id: principal.name})
@@ -285,9 +285,10 @@ def add_event(session: Session, discussion: Discussion, kind: str, author_id: in
     return event
 
 
-def comment_data(text: str, editor: str | None, when: datetime) -> dict:
-    return {"raw": text, "edited": False, "hidden": False, "updatedAt": when.isoformat(), "editor": editor,
-            "history": [_revision(text, editor, when)]}
+def comment_data(text: str, when: datetime) -> dict:
+    """A new comment: its text, and a history that edits extend (an entry without author: the comment's own)."""
+    return {"raw": text, "edited": False, "hidden": False, "updatedAt": when.isoformat(), "editor": None,
+            "history": [_revision(text, None, when)]}
 
 
 def _revision(text: str, author: str | None, when: datetime) -> dict:

@@ -27,7 +27,7 @@ from aicommons.errors import Conflict, Forbidden, InvalidInput, StaleParent
 from aicommons.hub import CommitEvent, Hub, PullRequestStart
 from aicommons.repos import revisions
 from aicommons.repos.commit import AddBlob, DeleteFile, Operation, commit
-from aicommons.repos.objects import FileEntry, Signature
+from aicommons.repos.objects import FileEntry, Signature, utcnow
 from aicommons.repos.reading import CommitInfo, history
 from aicommons.storage.tables import CommitRow, Ref, Repo
 
@@ -180,7 +180,7 @@ def merge(hub: Hub, principal: Principal, repo: Repo, number: int, author: Signa
     with hub.db.write() as session:
         discussion = find_row(session, repo, number)
         if comment:
-            add_event(session, discussion, "comment", user_id, comment_data(comment, None, discussion.updated_at))
+            add_event(session, discussion, "comment", user_id, comment_data(comment, utcnow()))
         add_event(session, discussion, "status-change", user_id, {"status": "merged"})
         discussion.status, discussion.merge_commit_oid = "merged", result.oid
     merged = load_view(hub, repo, number)

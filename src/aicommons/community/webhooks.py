@@ -13,6 +13,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,6 +23,7 @@ from aicommons.accounts.access import can_read
 from aicommons.accounts.principal import Principal
 from aicommons.accounts.service import principal_for_user
 from aicommons.community.common import new_object_id, require_user, require_writer
+from aicommons.community.gating import has_access
 from aicommons.community.tables import Webhook, WebhookDelivery, WebhookWatch
 from aicommons.errors import InvalidInput, NotFound
 from aicommons.hub import Hub
@@ -233,8 +235,6 @@ def discussion_event(hub: Hub, repo: Repo, discussion, action: str, *, comment=N
 
 
 def _dispatch(hub: Hub, repo: Repo, domain: str, build) -> int:
-    from aicommons.community.gating import has_access
-
     queued = []
     with hub.db.write() as session:
         hooks = session.scalars(select(Webhook).join(WebhookWatch, WebhookWatch.webhook_id == Webhook.id).where(
@@ -312,17 +312,17 @@ def deliver(hub: Hub, payload: dict, progress) -> dict:
         response = httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS, follow_redirects=False)
     except httpx.HTTPError as error:
         _fail(hub, delivery, None, None, f"{type(error).__name__}: {error}")
-    else:
-        excerpt = response.text[:RESPONSE_EXCERPT]
-        if not 200 <= response.status_code < 300:
-            _fail(hub, delivery, response.status_code, excerpt, f"the receiver answered {response.status_code}")
-        _record(hub, delivery.id, status="delivered", response_status=response.status_code, response_excerpt=excerpt,
-                error=None)
+    excerpt = response.text[:RESPONSE_EXCERPT]
+    if not 200 <= response.status_code < 300:
+        _fail(hub, delivery, response.status_code, excerpt, f"the receiver answered {response.status_code}")
+    _record(hub, delivery.id, status="delivered", response_status=response.status_code, response_excerpt=excerpt,
+            error=None)
     progress(1.0, "delivered")
     return {"status": response.status_code}
 
 
-def _fail(hub: Hub, delivery: WebhookDelivery, status: int | None, excerpt: str | None, error: str):
+def _fail(hub: Hub, delivery: WebhookDelivery, status: int | None, excerpt: str | None, error: str) -> NoReturn:
+    """Log the failed attempt (final after MAX_ATTEMPTS) and raise, so the job queue retries with backoff."""
     final = delivery.attempts + 1 >= MAX_ATTEMPTS
     _record(hub, delivery.id, status="failed" if final else "retrying", response_status=status,
             response_excerpt=excerpt, error=error)

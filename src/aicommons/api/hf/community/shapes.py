@@ -6,10 +6,8 @@ from datetime import datetime
 
 import nh3
 from markdown_it import MarkdownIt
-from fastapi import Request
 
 from aicommons.api.hf.dates import iso_date
-from aicommons.api.hf.urls import hub_url
 from aicommons.community.discussions import DiscussionView, EventView
 
 _markdown = MarkdownIt("commonmark")
@@ -58,7 +56,3 @@ def event_json(event: EventView, default_author: str | None = None) -> dict:
 def _date(value: str) -> str:
     return iso_date(datetime.fromisoformat(value))
 
-
-def discussion_url(request: Request, view: DiscussionView) -> str:
-    prefix = "" if view.repo_type == "model" else f"{view.repo_type}s/"
-    return f"{hub_url(request)}/{prefix}{view.repo_id}/discussions/{view.number}"
