@@ -20,7 +20,7 @@ def main(message: str, rev_id: str, branch: str | None = None) -> None:
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("path_separator", "os")
         config.attributes["engine"] = db.engine
-        head = "foundation@head" if branch else None
+        head = "0001_foundation" if branch else None  # a new area branches off the foundation
         command.revision(config, message=message, autogenerate=True, rev_id=rev_id, branch_label=branch,
                          head=head, splice=bool(branch))
 

@@ -6,9 +6,13 @@ from aicommons.hub import Hub
 
 
 def configure_hub(hub: Hub) -> Hub:
-    from aicommons import cards, community, index
+    # imported here: features import the core, and the core must import without them
+    from aicommons import cards, community, index, xet
+    from aicommons.licenses import summary
 
     cards.install(hub)
-    index.install(hub)
+    xet.register(hub)
+    index.install(hub)  # before the licence summary: its job reads the lineage the index records
+    summary.install(hub)
     community.install(hub)
     return hub

@@ -40,10 +40,12 @@ def create_app(hub: Hub) -> FastAPI:
     # late imports: the routers import hub_of and principal_of from this module
     from aicommons.api.hf import install as install_hf_protocol
     from aicommons.api.native import licenses, lineage
+    from aicommons.api.xet import include_xet
 
     # native routes first: the Hub protocol's /api/models/{repo_id:path} would swallow .../lineage
     app.include_router(lineage.router)
     app.include_router(licenses.router)
+    include_xet(app)  # also before it: .../xet-read-token and friends
     install_hf_protocol(app)
     # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes
     install_pages(app, hub)

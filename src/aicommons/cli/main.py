@@ -174,10 +174,15 @@ def _admin_subject_source(data_dir: Optional[Path]):
 
 def _register_feature_commands() -> None:
     from aicommons.cli.licenses import make_license_commands
+    from aicommons.cli.scan import scan
+    from aicommons.cli.storage import gc, storage  # they use DataDir and open_hub from here
 
     license_cmd, bom_cmd = make_license_commands(_admin_subject_source)
     app.command("license")(license_cmd)
     app.command("bom")(bom_cmd)
+    app.command("storage")(storage)
+    app.command("gc")(gc)
+    app.command("scan")(scan)
 
 
 _register_feature_commands()

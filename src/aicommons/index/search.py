@@ -16,6 +16,7 @@ from aicommons.errors import InvalidInput
 from aicommons.hub import Hub
 from aicommons.index.fulltext import text_match
 from aicommons.index.tables import IndexedCommit, IndexHead, IndexValue
+from aicommons.licenses.summary import SUMMARY_FILTERS, summary_condition, summary_counts
 from aicommons.storage.tables import Repo
 
 MAX_LIMIT = 1000
@@ -48,6 +49,8 @@ class SearchFilters:
     pipeline_tag: str | None = None
     library: str | None = None
     model_type: str | None = None
+    license_conflict: str | None = None  # yes | no
+    commercial: str | None = None  # the commercial-use verdict: allowed, not-allowed, ...
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,9 @@ def facet_counts(hub: Hub, principal: Principal, query: str | None = None, filte
                            .join(matching, and_(IndexedCommit.repo_id == matching.c.repo_id,
                                                 IndexedCommit.commit_oid == matching.c.commit_oid))
                            .where(value.is_not(None)))
+            elif facet in SUMMARY_FILTERS:
+                out[facet] = summary_counts(session, facet, matching)[:limit]
+                continue
             elif facet == "author":  # the owning namespace, indexed or not
                 value = Repo.namespace
                 counted = select(value, func.count()).join(matching, Repo.id == matching.c.repo_id)
@@ -176,11 +182,13 @@ def languages_summary(hub: Hub, principal: Principal) -> list[LanguageCount]:
 
 def parse_hub_filters(values: list[str], repo_type: str = "model") -> SearchFilters:
     """Filters written as the Hub's `filter=` values: `license:mit`, `language:fr` (or `fr`), `dataset:x`,
-    `base_model:x` (or `base_model:<relation>:x`), a task id (pipeline tag), otherwise a tag."""
+    `base_model:x` (or `base_model:<relation>:x`), `license-conflict:yes`, a task id (pipeline tag), otherwise a
+    tag. Filter names may be written with '-' for '_'."""
     found: dict[str, str] = {}
     names = {f.name for f in fields(SearchFilters)}
     for raw in values:
         key, sep, value = raw.partition(":")
+        key = key.replace("-", "_")
         if sep and key == "base_model":
             found["base_model"] = value.split(":", 1)[-1] if value.split(":", 1)[0] in (
                 "adapter", "merge", "quantized", "finetune") else value
@@ -211,6 +219,10 @@ def _base(principal: Principal, filters: SearchFilters) -> Select:
         value = getattr(filters, name)
         if value is not None:
             statement = statement.where(column == value)
+    for name in SUMMARY_FILTERS:
+        value = getattr(filters, name)
+        if value is not None:
+            statement = statement.where(summary_condition(name, value, Repo.id))
     return statement
 
 

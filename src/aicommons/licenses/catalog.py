@@ -308,6 +308,12 @@ def _clause(lid: str, entry: dict, raw: dict, uses: tuple[str, ...]) -> Clause:
 
 
 @cache
+def use_titles() -> dict[str, str]:
+    """Each intended use's id and the short title people read (for pages and reports)."""
+    return {u["id"]: u["title"] for u in _read("uses.yaml")["uses"]}
+
+
+@cache
 def load_catalog() -> Catalog:
     uses = tuple(u["id"] for u in _read("uses.yaml")["uses"])
     raw = _read("licenses.yaml")["licenses"]

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from aicommons.hub import Hub
 from aicommons.web import community as community_pages
+from aicommons.web import license_panel, lineage_panel
 from aicommons.web.highlight import stylesheet
 from aicommons.web.routes import router
 from aicommons.web.routing import SECURITY_HEADERS, error_page
@@ -43,6 +44,8 @@ def install(app: FastAPI, hub: Hub) -> None:
 
     community_pages.install()
     app.include_router(router)
+    license_panel.register()
+    lineage_panel.register()
 
     @app.exception_handler(HTTPException)
     async def _html_for_browsers(request: Request, error: HTTPException):

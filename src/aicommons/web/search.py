@@ -17,9 +17,15 @@ from aicommons.index import search as index
 from aicommons.index.search import RepoSummary, SearchFilters
 from aicommons.repos.names import RepoType
 
-FACETS = ("task", "library", "language", "license", "author")
+FACETS = ("task", "library", "language", "license", "conflict", "commercial", "author")
 FACET_LABELS = {"task": "Tasks", "library": "Libraries", "language": "Languages", "license": "Licences",
-                "author": "Authors"}
+                "conflict": "Licence conflicts", "commercial": "Commercial use", "author": "Authors"}
+# how a facet's stored values read on the page (the value itself otherwise)
+FACET_VALUE_LABELS = {
+    "conflict": {"yes": "Has licence conflicts", "no": "No licence conflicts"},
+    "commercial": {"allowed": "Allowed", "allowed-with-obligations": "Allowed with obligations",
+                   "needs-review": "Needs review", "not-allowed": "Not allowed"},
+}
 SORTS = {"relevance": "Best match", "updated": "Recently updated", "downloads": "Most downloads",
          "likes": "Most likes", "created": "Newest", "name": "Name", "parameters": "Most parameters"}
 PER_PAGE = 30
@@ -32,6 +38,8 @@ def index_field(facet: str, repo_type: RepoType) -> str:
     """The index's name for a page facet: a model's task is its pipeline tag, a dataset's its task category."""
     if facet == "task":
         return "pipeline_tag" if repo_type is RepoType.MODEL else "task_category"
+    if facet == "conflict":
+        return "license_conflict"
     return facet
 
 

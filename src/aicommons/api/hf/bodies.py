@@ -1,7 +1,8 @@
 """Streaming a request body into blocking storage code without holding it in memory.
 
-The event loop receives the body and hands it over in batches of a few MiB to a worker thread that
-hashes and writes it, so receiving, hashing and writing overlap. When the consumer fails (a size or
+The event loop receives the body and hands it over in batches of a few MiB (lists of the pieces as
+received, never joined into a copy) to a worker thread that hashes and writes them, so receiving,
+hashing and writing overlap. When the consumer fails (a size or
 hash mismatch), receiving stops at once.
 """
 
@@ -22,7 +23,7 @@ QUEUED_BATCHES = 4
 
 async def consume_body(request: Request, consume: Callable[[Iterator[bytes]], T]) -> T:
     """Run ``consume(chunks)`` in a worker thread while the body streams in; returns what it returns."""
-    send, receive = anyio.create_memory_object_stream[bytes](QUEUED_BATCHES)
+    send, receive = anyio.create_memory_object_stream[list[bytes]](QUEUED_BATCHES)
 
     async def produce() -> None:
         async with send:
@@ -33,10 +34,10 @@ async def consume_body(request: Request, consume: Callable[[Iterator[bytes]], T]
                     batch.append(piece)
                     batched += len(piece)
                     if batched >= BATCH_BYTES:
-                        await send.send(b"".join(batch))
+                        await send.send(batch)
                         batch, batched = [], 0
                 if batch:
-                    await send.send(b"".join(batch))
+                    await send.send(batch)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 pass  # the consumer stopped early; its error is the answer
             except ClientDisconnect:
@@ -45,7 +46,7 @@ async def consume_body(request: Request, consume: Callable[[Iterator[bytes]], T]
     def chunks() -> Iterator[bytes]:
         while True:
             try:
-                yield anyio.from_thread.run(receive.receive)
+                yield from anyio.from_thread.run(receive.receive)
             except anyio.EndOfStream:
                 return
 

@@ -1,6 +1,6 @@
 """Files and folders of a commit as the Hub lists them (tree, paths-info, siblings), and their last commits.
 
-Entries never carry ``xetHash``: without a Xet service the client must download over plain HTTP.
+LFS files uploaded through Xet carry ``xetHash``, so hf_xet clients fetch them from the CAS directly.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from aicommons.api.hf.dates import iso_date
+from aicommons.api.xet.advertise import add_xet_hashes
 from aicommons.errors import EntryNotFound
 from aicommons.hub import Hub
 from aicommons.repos.objects import FileEntry
@@ -47,7 +48,7 @@ def list_tree(hub: Hub, snap: Snapshot, directory: str, recursive: bool) -> list
             what = "a file, not a folder" if directory in snap.files else "not found"
             raise EntryNotFound(f"{directory!r} is {what} at {snap.commit_oid}", commit=snap.commit_oid)
         _walk(hub, session, oid, f"{directory}/" if directory else "", recursive, out)
-    return out
+    return add_xet_hashes(hub, out)
 
 
 def _walk(hub: Hub, session: Session, oid: str, prefix: str, recursive: bool, out: list[dict]) -> None:
@@ -76,7 +77,7 @@ def paths_info(hub: Hub, snap: Snapshot, paths: list[str]) -> list[dict]:
                 oid = hub.trees.subtree_oid(session, snap.tree_oid, path)
                 if oid is not None:
                     out.append(dir_json(path, oid))
-    return out
+    return add_xet_hashes(hub, out)
 
 
 def add_last_commits(hub: Hub, repo_pk: int, commit_oid: str, items: list[dict]) -> None:

@@ -15,6 +15,7 @@ from aicommons.api.hf.urls import next_page_link, parse_cursor, repo_type_of, re
 from aicommons.community.common import settings_of
 from aicommons.errors import InvalidInput, RepoNotFound
 from aicommons.hub import Hub
+from aicommons.licenses.summary import SUMMARY_FILTERS, summary_condition
 from aicommons.repos.names import RepoType
 from aicommons.repos.reading import Snapshot, snapshot
 from aicommons.storage.tables import Repo
@@ -82,6 +83,20 @@ def _info(request: Request, kind: str, namespace: str, name: str, revision: str 
     return repo_info_json(hub, repo, snap, blobs=query_flag(request, "blobs"))
 
 
+def _split_summary_filters(values: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """`license-conflict:yes` and `commercial:<status>` filter on the stored licence summary in the query; the
+    other values are tags, matched against each repo's metadata."""
+    tags, summary = [], []
+    for value in values:
+        key, sep, wanted = value.partition(":")
+        name = key.replace("-", "_")
+        if sep and name in SUMMARY_FILTERS:
+            summary.append((name, wanted))
+        else:
+            tags.append(value)
+    return tags, summary
+
+
 @router.get("/api/{kind:repokind}", summary="List and search models or datasets")
 def list_repos(
     kind: str,
@@ -112,6 +127,9 @@ def list_repos(
         stmt = stmt.where(Repo.namespace == author)
     for term in search:
         stmt = stmt.where(func.lower(Repo.namespace + "/" + Repo.name).contains(term.lower(), autoescape=True))
+    tags, summary_filters = _split_summary_filters(tags)
+    for name, value in summary_filters:
+        stmt = stmt.where(summary_condition(name, value, Repo.id))
     column = SORTS[sort or "lastModified"]
     order = [column.asc() if direction == 1 else column.desc()]
     if sort == "id":

@@ -151,8 +151,7 @@ async def put_object(namespace: str, name: str, oid: str, request: Request, size
     repo = await run_in_threadpool(_signed_repo, request, namespace, name)
     verify(hub, "lfs-put", repo.id, oid, size, expires=expires, signature=signature)
     _check_content_length(request, size)
-    blob = await consume_body(request, lambda chunks: hub.blobs.ingest(
-        chunks, expected_sha256=oid, expected_size=size, max_size=hub.settings.max_file_bytes))
+    blob = await consume_body(request, lambda chunks: hub.blobs.ingest(_exactly(chunks, size), expected_sha256=oid))
     await run_in_threadpool(_grant, hub, repo, blob)
     return Response(status_code=200)
 
@@ -196,6 +195,19 @@ def _check_content_length(request: Request, expected: int) -> None:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) != expected:
         raise InvalidInput("size", f"the request body has {declared} bytes but {expected} were announced")
+
+
+def _exactly(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """Check the length as the bytes arrive. (The size is not handed to ``ingest``: that would also compute
+    a git blob id, a second hash over the whole file that an LFS object never needs.)"""
+    received = 0
+    for chunk in chunks:
+        received += len(chunk)
+        if received > size:
+            raise InvalidInput("size", f"received more than the announced {size} bytes")
+        yield chunk
+    if received != size:
+        raise InvalidInput("size", f"received {received} bytes but {size} were announced")
 
 
 def _grant(hub: Hub, repo: Repo, blob: StoredBlob) -> None:
@@ -250,7 +262,7 @@ def _assemble(hub: Hub, repo: Repo, oid: str, size: int, part_size: int, prefix:
         if key is None or not key.endswith(f".{etag}"):
             raise InvalidInput("parts", f"part {number} was not uploaded or its etag does not match")
         keys.append(key)
-    blob = hub.blobs.ingest(_read_parts(hub, keys), expected_sha256=oid, expected_size=size)
+    blob = hub.blobs.ingest(_exactly(_read_parts(hub, keys), size), expected_sha256=oid)
     _grant(hub, repo, blob)
     for key in stored.values():
         hub.blobs.objects.delete(key)

@@ -20,6 +20,7 @@ from aicommons.api.app import hub_of, principal_of
 from aicommons.api.hf.blob_responses import MappedFileResponse, RangeNotSatisfiable, content_disposition, \
     requested_span
 from aicommons.api.hf.urls import hub_url, revision_and_path, route_tail
+from aicommons.api.xet.advertise import download_headers
 from aicommons.errors import RepoNotFound
 from aicommons.hub import Hub
 from aicommons.repos.manage import find_repo
@@ -69,7 +70,8 @@ def serve_file(request: Request, repo_type: RepoType, namespace: str, name: str)
     hub.check_download(principal, repo, path)
     snap = snapshot(hub, repo, revision)
     entry = file_entry(snap, path)
-    headers = metadata_headers(snap.commit_oid, entry)
+    headers = {**metadata_headers(snap.commit_oid, entry),
+               **download_headers(request, repo_type, repo.repo_id, snap.commit_oid, entry)}
     if request.method == "GET" and _starts_at_zero(request.headers.get("range")):
         request.app.state.hf_downloads.count(repo.id)
     if entry.lfs and hub.settings.download_redirects:
@@ -80,7 +82,7 @@ def serve_file(request: Request, repo_type: RepoType, namespace: str, name: str)
 
 
 def metadata_headers(commit_oid: str, entry: FileEntry) -> dict[str, str]:
-    """The headers the client keys its cache on. Xet headers are never sent: there is no Xet service."""
+    """The headers the client keys its cache on (Xet headers are added for files the CAS can serve)."""
     headers = {"X-Repo-Commit": commit_oid, "ETag": f'"{entry.git_oid}"', "Accept-Ranges": "bytes"}
     if entry.lfs:
         headers["X-Linked-Etag"] = f'"{entry.sha256}"'
