@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aicommons.api.auth import principal_from_request
 from aicommons.community.repo_settings import redirect_target
+from aicommons.errors import Unauthorized
 from aicommons.repos.manage import find_repo
 from aicommons.repos.names import RepoType
 
@@ -42,7 +43,7 @@ def _moved_location(scope: Scope) -> str | None:
             return None
         try:
             principal = principal_from_request(hub, request)
-        except Exception:  # an invalid token gets the app's own answer
+        except Unauthorized:  # an invalid token gets the app's own answer
             return None
         repo = redirect_target(hub, principal, repo_type, f"{namespace}/{name}")
         if repo is None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from aicommons.accounts.access import can_write
 from aicommons.accounts.principal import Principal
+from aicommons.accounts.service import get_account
 from aicommons.community import gating, webhooks
 from aicommons.community.common import (account_names, community_row, is_maintainer, new_object_id,
                                         require_writer, settings_of)
@@ -161,8 +162,6 @@ def list_discussions(hub: Hub, principal: Principal, repo: Repo, *, kind: str = 
         where.append(Discussion.report_type.is_not(None) if report else Discussion.report_type.is_(None))
     with hub.db.read() as session:
         if author:
-            from aicommons.accounts.service import get_account
-
             account = get_account(session, author)
             if account is None:
                 return [], 0

@@ -28,6 +28,7 @@ from aicommons.community.tables import Webhook, WebhookDelivery, WebhookWatch
 from aicommons.errors import InvalidInput, NotFound
 from aicommons.hub import Hub
 from aicommons.repos.objects import utcnow
+from aicommons.repos.revisions import DEFAULT_BRANCH
 from aicommons.storage.tables import Account, Ref, Repo
 
 DOMAINS = ("repo", "discussion")
@@ -269,7 +270,7 @@ def _payload(hub: Hub, repo: Repo, scope: str, action: str, hook_oid: str, **par
                  "owner": {"id": str(repo.owner_id)}}
     if scope.startswith("repo"):
         with hub.db.read() as session:
-            head = session.get(Ref, (repo.id, "refs/heads/main"))
+            head = session.get(Ref, (repo.id, f"refs/heads/{DEFAULT_BRANCH}"))
         if head is not None:
             repo_json["headSha"] = head.commit_oid
     return {"event": {"action": action, "scope": scope}, "repo": repo_json, **parts,
