@@ -90,6 +90,8 @@ def test_settings_round_trip(server, alice, bob):
         assert (info.gated, info.private) == (gated, private)
     hf.update_repo_settings("alice/data", gated="manual", repo_type="dataset")
     assert hf.dataset_info("alice/data").gated == "manual"
+    assert [d.id for d in hf.list_datasets(gated=True)] == ["alice/data"] and list(hf.list_datasets(gated=False)) == []
+    assert [m.id for m in hf.list_models(gated=False)] == ["alice/model"]
     with http(server, alice) as client:
         assert client.put("/api/models/alice/model/settings", json={"private": True}).status_code == 200  # legacy
         assert hf.model_info("alice/model").private

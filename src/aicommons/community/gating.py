@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from aicommons.accounts.access import can_write
@@ -74,6 +74,12 @@ def set_gate_mode(session: Session, repo: Repo, mode: str | None, row: RepoCommu
         for request in session.scalars(select(AccessRequest).where(AccessRequest.repo_id == repo.id,
                                                                    AccessRequest.status == "pending")):
             request.status, request.updated_at = "accepted", utcnow()
+
+
+def gated_condition(gated: bool) -> ColumnElement[bool]:
+    """A WHERE clause on repos: gated ones (``True``) or open ones (``False``), for lists."""
+    gated_ids = select(RepoCommunity.repo_id).where(RepoCommunity.gated.is_not(None))
+    return Repo.id.in_(gated_ids) if gated else Repo.id.not_in(gated_ids)
 
 
 def has_access(hub: Hub, principal: Principal, repo: Repo) -> bool:
