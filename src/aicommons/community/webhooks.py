@@ -238,11 +238,11 @@ def discussion_event(hub: Hub, repo: Repo, discussion, action: str, *, comment=N
 def _dispatch(hub: Hub, repo: Repo, domain: str, build) -> int:
     queued = []
     with hub.db.write() as session:
-        hooks = session.scalars(select(Webhook).join(WebhookWatch, WebhookWatch.webhook_id == Webhook.id).where(
-            Webhook.disabled.is_(False),
+        watching = select(WebhookWatch.webhook_id).where(
             or_(and_(WebhookWatch.kind == repo.type, WebhookWatch.name == repo.repo_id),
-                and_(WebhookWatch.kind.in_(("user", "org")), WebhookWatch.name == repo.namespace)),
-        ).distinct()).all()
+                and_(WebhookWatch.kind.in_(("user", "org")), WebhookWatch.name == repo.namespace)))
+        hooks = session.scalars(select(Webhook).where(Webhook.disabled.is_(False), Webhook.id.in_(watching))
+                                .order_by(Webhook.id)).all()
         for hook in hooks:
             if domain not in hook.domains:
                 continue
