@@ -7,12 +7,14 @@ from aicommons.hub import Hub
 
 def configure_hub(hub: Hub) -> Hub:
     # imported here: features import the core, and the core must import without them
-    from aicommons import cards, community, index, xet
+    from aicommons import cards, community, evaluation, index, resources, xet
     from aicommons.licenses import summary
 
     cards.install(hub)
     xet.register(hub)
     index.install(hub)  # before the licence summary: its job reads the lineage the index records
     summary.install(hub)
+    evaluation.register(hub)
+    resources.install(hub)
     community.install(hub)
     return hub

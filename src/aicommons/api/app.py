@@ -22,6 +22,7 @@ def create_app(hub: Hub) -> FastAPI:
             hub.jobs.start_thread()
         yield
         hub.jobs.stop_thread()
+        app.state.inference.close()
 
     app = FastAPI(title="AI Commons", version=__version__, lifespan=lifespan,
                   description="A self-hostable hub for open AI models and datasets.")
@@ -39,15 +40,26 @@ def create_app(hub: Hub) -> FastAPI:
 
     # late imports: the routers import hub_of and principal_of from this module
     from aicommons.api.hf import install as install_hf_protocol
-    from aicommons.api.native import licenses, lineage
+    from aicommons.api.native import evaluations, inference, licenses, lineage, monitoring, openai, resources
     from aicommons.api.xet import include_xet
+    from aicommons.evaluation.pages import install as install_evaluation_pages
+    from aicommons.inference.service import InferenceService
+    from aicommons.web.inference_pages import install as install_inference_pages
 
-    # native routes first: the Hub protocol's /api/models/{repo_id:path} would swallow .../lineage
+    # native routes first: the Hub protocol's /api/models/{repo_id:path} would swallow .../lineage and .../evals
     app.include_router(lineage.router)
     app.include_router(licenses.router)
+    app.include_router(evaluations.router)
+    app.include_router(resources.router)
+    inference.install(app, InferenceService(hub))
+    app.include_router(openai.router)
+    app.include_router(monitoring.router)
     include_xet(app)  # also before it: .../xet-read-token and friends
     install_hf_protocol(app)
-    # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes
+    # pages last: their open paths (/{namespace}/{name}) must not shadow the API's routes; fixed page
+    # addresses such as /leaderboards and /-/inference go before those
+    install_evaluation_pages(app)
+    install_inference_pages(app)
     install_pages(app, hub)
     return app
 

@@ -174,6 +174,7 @@ def _admin_subject_source(data_dir: Optional[Path]):
 
 def _register_feature_commands() -> None:
     from aicommons.cli.licenses import make_license_commands
+    from aicommons.cli.resources import resources
     from aicommons.cli.scan import scan
     from aicommons.cli.storage import gc, storage  # they use DataDir and open_hub from here
 
@@ -182,7 +183,14 @@ def _register_feature_commands() -> None:
     app.command("bom")(bom_cmd)
     app.command("storage")(storage)
     app.command("gc")(gc)
+    app.command("resources")(resources)
     app.command("scan")(scan)
+
+    from aicommons.cli.evaluation import eval_command, eval_data_app, verify_eval
+
+    app.command("eval")(eval_command)
+    app.command("verify-eval")(verify_eval)
+    app.add_typer(eval_data_app, name="eval-data")
 
 
 _register_feature_commands()

@@ -7,6 +7,7 @@ uint64 offset. Strings are a uint64 length and UTF-8 bytes. Only the header is r
 
 from __future__ import annotations
 
+import math
 import struct
 from collections import Counter
 from functools import cache
@@ -68,7 +69,8 @@ class _Stream:
 
 
 def read_gguf_header(blobs, sha256: str, size: int) -> dict:
-    """{version, tensor_count, metadata: {key: value (arrays as their length)}, file_type, tensor_types}."""
+    """{version, tensor_count, metadata: {key: value (arrays as their length)}, file_type, tensor_types (tensors
+    per type), tensor_parameters (elements per type)}."""
     stream = _Stream(blobs, sha256, size)
     if stream.take(4) != b"GGUF":
         raise GGUFError("not a GGUF file (no GGUF magic)")
@@ -83,14 +85,17 @@ def read_gguf_header(blobs, sha256: str, size: int) -> dict:
         key = stream.string()
         metadata[key] = _value(stream, stream.unpack("I"))
     tensor_types: Counter = Counter()
+    tensor_parameters: Counter = Counter()  # elements per type: the model's parameters, by quantization
     names = _types()["tensor_types"]
     for _ in range(tensor_count):
         stream.string()
         dims = stream.unpack("I")
         if dims > 8:
             raise GGUFError(f"a tensor with {dims} dimensions")
-        stream.take(8 * dims)
-        tensor_types[names.get(stream.unpack("I"), "unknown")] += 1
+        elements = math.prod(struct.unpack(f"<{dims}Q", stream.take(8 * dims)))
+        kind = names.get(stream.unpack("I"), "unknown")
+        tensor_types[kind] += 1
+        tensor_parameters[kind] += elements
         stream.unpack("Q")
     file_type = metadata.get("general.file_type")
     return {
@@ -100,6 +105,7 @@ def read_gguf_header(blobs, sha256: str, size: int) -> dict:
         "architecture": metadata.get("general.architecture"),
         "file_type": _types()["file_types"].get(file_type) if isinstance(file_type, int) else None,
         "tensor_types": dict(tensor_types),
+        "tensor_parameters": dict(tensor_parameters),
         "quantized": any(t not in _types()["unquantized_tensor_types"] for t in tensor_types),
     }
 

@@ -19,6 +19,7 @@ from aicommons.hub import Hub
 from aicommons.licenses.summary import SUMMARY_FILTERS, summary_condition
 from aicommons.repos.names import RepoType
 from aicommons.repos.reading import Snapshot, snapshot
+from aicommons.resources.report import safetensors_info
 from aicommons.storage.tables import Repo
 
 router = APIRouter(tags=["huggingface"])
@@ -54,6 +55,9 @@ def repo_info_json(hub: Hub, repo: Repo, snap: Snapshot, *, siblings: bool = Tru
     }
     if repo.type == RepoType.MODEL:
         info.update(modelId=repo.repo_id, library_name=meta.library_name, pipeline_tag=meta.pipeline_tag)
+        parameters = safetensors_info(hub, snap) if siblings else None  # headers cached at commit time
+        if parameters is not None:
+            info["safetensors"] = parameters
     if meta.card_data is not None:
         info["cardData"] = meta.card_data
     if siblings:
