@@ -136,3 +136,30 @@ def scaled_hub(tmp_path, postgres, s3_server, monkeypatch, request):
                                                    storage_url=f"s3://{name.replace('_', '-')}/hub")))
     yield hub
     hub.close()
+
+
+# One chromium for the whole session, shared by every area's browser tests (Playwright allows one sync driver).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        message = "Debian's chromium is not installed (scripts/setup.sh --test installs it)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()

@@ -7,7 +7,7 @@ from aicommons.hub import Hub
 
 def configure_hub(hub: Hub) -> Hub:
     # imported here: features import the core, and the core must import without them
-    from aicommons import cards, evaluation, index, resources, scans, xet
+    from aicommons import cards, community, evaluation, index, resources, scans, xet
     from aicommons.licenses import summary
 
     cards.install(hub)
@@ -17,4 +17,5 @@ def configure_hub(hub: Hub) -> Hub:
     evaluation.register(hub)
     resources.install(hub)
     scans.register(hub)
+    community.install(hub)
     return hub

@@ -32,6 +32,17 @@ class CommitEvent:
     private: bool
 
 
+@dataclass(frozen=True)
+class PullRequestStart:
+    """A commit made with ``create_pr``: it opens a pull request against ``base_ref`` (a branch)."""
+
+    base_ref: str
+    start_oid: str  # the commit the pull request starts from
+    commit_oid: str  # its first commit
+    author: object  # repos.objects.Signature
+    message: str
+
+
 PostCommitHook = Callable[["Hub", CommitEvent], None]
 # runs before anything is stored; raises InvalidInput to reject the commit (e.g. a card with bad YAML)
 CommitCheck = Callable[["Hub", object, list], None]
@@ -49,6 +60,9 @@ class DownloadRequest:
 # runs before a file's content is served (repo already visible to the caller): (hub, principal, repo, download);
 # raises GatedRepo, Forbidden... to refuse
 DownloadCheck = Callable[["Hub", object, object, DownloadRequest], None]
+# opens the pull request of a ``create_pr`` commit inside the commit's transaction (session, repo, start) and
+# returns its number; discussions and pull requests share that numbering, so the community feature provides it
+PullRequestOpener = Callable[[object, object, PullRequestStart], int]
 
 
 class Hub:
@@ -59,6 +73,7 @@ class Hub:
         self.trees = TreeReader()
         self.post_commit_hooks: list[PostCommitHook] = []
         self.commit_checks: list[CommitCheck] = []
+        self.pull_request_opener: PullRequestOpener | None = None
         self.download_checks: list[DownloadCheck] = []
         self.jobs = JobQueue(self)
 

@@ -7,7 +7,6 @@ import re
 import httpx
 import pytest
 
-from tests.web.conftest import browser, page  # noqa: F401  (the shared chromium)
 
 
 def test_model_page_shows_resources_and_a_try_it_form_for_its_task(server, publish):
@@ -42,7 +41,7 @@ def test_monitoring_page_lists_only_models_the_viewer_may_see(server, publish, a
 
 
 @pytest.mark.browser
-def test_generated_text_streams_into_the_page(page, publish):  # noqa: F811
+def test_generated_text_streams_into_the_page(page, publish):
     repo = publish("gpt2")
     page.goto(f"/{repo}")
     form = page.locator("form.try-it")
@@ -56,7 +55,7 @@ def test_generated_text_streams_into_the_page(page, publish):  # noqa: F811
 
 
 @pytest.mark.browser
-def test_fill_mask_answers_show_as_a_table(page, publish):  # noqa: F811
+def test_fill_mask_answers_show_as_a_table(page, publish):
     repo = publish("bert-mlm")
     page.goto(f"/{repo}")
     form = page.locator("form.try-it")

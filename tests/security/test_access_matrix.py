@@ -20,6 +20,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from aicommons.api.app import create_app
+from aicommons.community.discussions import create_discussion
 from aicommons.evaluation.service import JOB_KIND as EVALUATION_JOB
 from aicommons.repos.manage import find_repo
 from aicommons.repos.names import RepoType
@@ -73,6 +74,31 @@ NOT_REPO_SCOPED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/v1/models"): {}, ("GET", "/v1/models/{model:path}"): {"model": "acme/none"},
     ("POST", "/v1/completions"): {}, ("POST", "/v1/chat/completions"): {},
     ("GET", "/metrics"): {}, ("GET", "/api/inference/stats"): {}, ("GET", "/-/inference"): {},
+    # community: accounts, collections, webhooks and the report queue belong to the caller, not to a repo
+    ("GET", "/api/reports"): {}, ("GET", "/reports"): {}, ("POST", "/api/repos/move"): {},
+    ("GET", "/api/users/{user}/likes"): {"user": "alice"}, ("GET", "/api/users/{user}/overview"): {"user": "alice"},
+    ("GET", "/api/users/{user}/following"): {"user": "alice"}, ("GET", "/api/users/{user}/followers"): {"user": "alice"},
+    ("GET", "/api/organizations/{org}/overview"): {"org": "acme"}, ("GET", "/api/organizations/{org}/members"): {"org": "acme"},
+    ("GET", "/api/organizations/{org}/followers"): {"org": "acme"},
+    ("GET", "/api/collections"): {}, ("POST", "/api/collections"): {},
+    **{(m, "/api/collections/{owner}/{slug}"): {"owner": "alice", "slug": "none"} for m in ("GET", "PATCH", "DELETE")},
+    ("POST", "/api/collections/{owner}/{slug}/items"): {"owner": "alice", "slug": "none"},
+    **{(m, "/api/collections/{owner}/{slug}/items/{item_id}"): {"owner": "alice", "slug": "none", "item_id": "1"}
+       for m in ("PATCH", "DELETE")},
+    ("GET", "/collections/{owner}/{slug}"): {"owner": "alice", "slug": "none"},
+    ("GET", "/collections/new"): {}, ("POST", "/collections/new"): {},
+    ("POST", "/collections/{owner}/{slug}/edit"): {"owner": "alice", "slug": "none"},
+    ("POST", "/collections/{owner}/{slug}/items/{item_id}"): {"owner": "alice", "slug": "none", "item_id": "1"},
+    ("POST", "/collections/{owner}/{slug}/delete"): {"owner": "alice", "slug": "none"},
+    ("GET", "/api/settings/webhooks"): {}, ("POST", "/api/settings/webhooks"): {},
+    **{(m, "/api/settings/webhooks/{webhook_id}"): {"webhook_id": "1"} for m in ("GET", "POST", "DELETE")},
+    ("POST", "/api/settings/webhooks/{webhook_id}/enable"): {"webhook_id": "1"},
+    ("POST", "/api/settings/webhooks/{webhook_id}/disable"): {"webhook_id": "1"},
+    ("GET", "/api/settings/webhooks/{webhook_id}/deliveries"): {"webhook_id": "1"},
+    ("GET", "/settings/webhooks"): {}, ("POST", "/settings/webhooks"): {},
+    ("GET", "/settings/webhooks/{webhook_id}"): {"webhook_id": "1"},
+    ("POST", "/settings/webhooks/{webhook_id}/toggle"): {"webhook_id": "1"},
+    ("POST", "/settings/webhooks/{webhook_id}/delete"): {"webhook_id": "1"},
 }
 MOUNTS = {"/-/static"}  # static assets
 
@@ -85,8 +111,14 @@ READS_BY_POST = {"/api/models/{namespace}/{name}/infer",  # running a model need
                  "/api/{kind}/{namespace}/{name}/lfs-files/duplicate",  # reads the path's repo, writes the body's
                  "/{namespace}/{name}.git/info/lfs/objects/verify",  # is an object held by this (readable) repo?
                  "/datasets/{namespace}/{name}.git/info/lfs/objects/verify"}
-NEEDS_WRITE = re.compile(r"/(upload|edit)/|/xet-write-token/")
+NEEDS_WRITE = re.compile(r"/xet-write-token/|/user-access-request/|/settings/access$")
+# upload and card-edit pages: writers commit, other signed-in readers open a pull request
+NEEDS_SIGN_IN = re.compile(r"/(upload|edit)/|/discussions/new$|/report$|/collect$")
+PROPOSALS = re.compile(r"/(upload|edit)/")  # they end in a commit or a pull request: never with a read token
 NEEDS_ADMIN = re.compile(r"/settings$")
+# community writes (discussions, comments, reports, likes, access requests) check their own rules after
+# reading the body; here they must only keep private repos hidden, leak nothing and never fail with a 5xx
+PARTICIPATION = re.compile(r"/discussions|/reports$|/report$|/like$|/ask-access$|/user-access-request")
 
 
 @dataclass(frozen=True)
@@ -109,6 +141,7 @@ class RepoCase:
     private: bool
     commit: str
     job: int = 0  # an evaluation job of this model, for the job-status route
+    discussion: int = 0  # a discussion opened by the owner, for the discussion routes
 
     @property
     def namespace(self) -> str:
@@ -139,6 +172,7 @@ def world(tmp_path_factory):
     for case in repos:  # queued, never run: the app's job thread is not started without its lifespan
         repo = find_repo(hub, case.type, case.repo_id)
         case.job = hub.jobs.enqueue(EVALUATION_JOB, {"repo": repo.id}) if case.type is RepoType.MODEL else 0
+        case.discussion = create_discussion(hub, alice.principal(hub), repo, "A question").number
     bearer = lambda token: {"Authorization": f"Bearer {token}"}  # noqa: E731
     callers = [
         Caller("anonymous", {}, False, False, False),
@@ -189,7 +223,8 @@ def repo_params(path: str, case: RepoCase) -> dict[str, str]:
     return {"namespace": case.namespace, "name": case.name, "kind": f"{case.type.value}s",
             "rest": "main/README.md" if file_route else "main", "rev": "main/README.md" if file_route else "main",
             "revision": "main", "oid": case.commit if path.endswith("/commit/{oid}") else "0" * 64, "part": "1",
-            "job_id": str(case.job)}
+            "job_id": str(case.job), "num": str(case.discussion), "number": str(case.discussion),
+            "comment_id": "1", "status": "pending", "user": "bob"}
 
 
 def request(client, method: str, url: str, caller: Caller):
@@ -277,18 +312,23 @@ def _refused_access(answer, caller: Caller) -> bool:
 
 
 def _needs_more(path: str) -> bool:
-    return bool(NEEDS_ADMIN.search(path) or NEEDS_WRITE.search(path))
+    return bool(NEEDS_ADMIN.search(path) or NEEDS_WRITE.search(path) or NEEDS_SIGN_IN.search(path))
 
 
 def _expected(method: str, path: str, caller: Caller, reads: bool) -> str:
+    if method not in SAFE and PARTICIPATION.search(path):
+        return "participation"
     if not reads:
         return "refused"
     if method not in SAFE:
         return "allowed"
     if NEEDS_ADMIN.search(path):
         return "ok" if caller.admin else "refused"
-    if NEEDS_WRITE.search(path):
-        return "ok" if caller.writes else "refused"
+    if NEEDS_WRITE.search(path):  # allowed, not ok: e.g. a repo that is not gated has no access requests
+        return "allowed" if caller.writes else "refused"
+    if NEEDS_SIGN_IN.search(path):
+        refused = caller.name == "anonymous" or (caller.name == "read token" and PROPOSALS.search(path))
+        return "refused" if refused else "ok"
     return "ok"
 
 

@@ -89,11 +89,14 @@ def test_only_writers_see_and_use_the_changing_forms(client, tiny, bob, hub):
     assert "Edit card" not in client.get("/alice/tiny").text
     sign_in(client, bob)
     assert "Edit card" not in client.get("/alice/tiny").text and "Settings" not in client.get("/alice/tiny").text
-    assert client.get("/alice/tiny/upload/main").status_code == 403
     assert client.get("/alice/tiny/settings").status_code == 403
-    tags_only = post_form(client, "/", "/alice/tiny/upload/main", {}, files=[("files", ("x.txt", b"x", "text/plain"))])
-    assert tags_only.status_code == 403
+    # others propose: the upload form opens a pull request instead of committing to main
+    assert "Open a pull request against" in client.get("/alice/tiny/upload/main").text
+    assert client.get("/alice/tiny/upload/refs%2Fpr%2F9").status_code == 403
+    proposed = post_form(client, "/", "/alice/tiny/upload/main", {}, files=[("files", ("x.txt", b"x", "text/plain"))])
+    assert proposed.status_code == 303 and proposed.headers["location"].startswith("/alice/tiny/discussions/1")
     assert "x.txt" not in reading.snapshot(hub, tiny, "main").files
+    assert "x.txt" in reading.snapshot(hub, tiny, "refs/pr/1").files
 
 
 def test_new_repo_settings_visibility_and_delete(client, alice, hub):

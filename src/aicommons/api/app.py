@@ -10,6 +10,7 @@ from aicommons import __version__
 from aicommons.api.auth import principal_from_request
 from aicommons.api.errors import install_error_handlers
 from aicommons.api.limits import HeaderSizeLimit
+from aicommons.api.moved_repos import MovedRepoRedirects
 from aicommons.hub import Hub
 from aicommons.web import install as install_pages
 
@@ -28,6 +29,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     install_error_handlers(app)
     app.add_middleware(HeaderSizeLimit)
+    app.add_middleware(MovedRepoRedirects)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aicommons.errors import EntryNotFound, InvalidInput, RevisionNotFound, StaleParent
-from aicommons.hub import CommitEvent, Hub
+from aicommons.hub import CommitEvent, Hub, PullRequestStart
 from aicommons.repos import revisions
 from aicommons.repos.lfs_rules import lfs_patterns, should_use_lfs
 from aicommons.repos.names import check_path
@@ -146,11 +146,6 @@ def _write(hub, session: Session, repo: Repo, operations, staged, author, messag
         base = revisions.resolve(session, repo.id, parent_commit).commit_oid
         if base != current and not create_pr:
             raise StaleParent(f"A commit has happened since {parent_commit}; {revision} is now at {current}")
-    pr_number = None
-    if create_pr:
-        pr_number = revisions.next_pr_number(session, repo.id)
-        ref = f"refs/pr/{pr_number}"
-
     base_row = session.get(CommitRow, (repo.id, base))
     files = dict(hub.trees.flatten(session, base_row.tree_oid))
     _apply(hub, session, repo, files, operations, staged)
@@ -163,7 +158,12 @@ def _write(hub, session: Session, repo: Repo, operations, staged, author, messag
         session.add(CommitRow(repo_id=repo.id, oid=oid, tree_oid=root_oid, parents=[base], author_name=author.name,
                               author_email=author.email, message=message, created_at=new.created_at))
     _grant_blobs(session, repo.id, staged)
+    pr_number = None
     if create_pr:
+        if hub.pull_request_opener is None:
+            raise InvalidInput("create_pr", "pull requests are not enabled on this hub")
+        pr_number = hub.pull_request_opener(session, repo, PullRequestStart(ref, base, oid, author, message))
+        ref = f"refs/pr/{pr_number}"
         session.add(Ref(repo_id=repo.id, name=ref, commit_oid=oid))
     else:
         moved = session.execute(

@@ -58,7 +58,3 @@ def head(session: Session, repo_pk: int, ref: str) -> str | None:
     row = session.get(Ref, (repo_pk, ref))
     return row.commit_oid if row else None
 
-
-def next_pr_number(session: Session, repo_pk: int) -> int:
-    names = session.scalars(select(Ref.name).where(Ref.repo_id == repo_pk, Ref.name.startswith("refs/pr/")))
-    return 1 + max((int(m.group(1)) for n in names if (m := PR_REF.match(n))), default=0)

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from aicommons.hub import Hub
+from aicommons.web import community as community_pages
 from aicommons.web import license_panel, lineage_panel, security_panel
 from aicommons.web.highlight import stylesheet
 from aicommons.web.routes import router
@@ -41,6 +42,7 @@ def install(app: FastAPI, hub: Hub) -> None:
         return Response(stylesheet(), media_type="text/css",
                         headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
+    community_pages.install()
     app.include_router(router)
     license_panel.register()
     lineage_panel.register()

@@ -9,6 +9,7 @@ from fastapi import Request
 
 from aicommons.accounts.access import can_admin, can_write
 from aicommons.accounts.principal import Principal
+from aicommons.community import likes
 from aicommons.hub import Hub
 from aicommons.repos import manage, reading
 from aicommons.repos.names import RepoType
@@ -47,6 +48,15 @@ class RepoPage:
     @property
     def can_admin(self) -> bool:
         return can_admin(self.principal, self.repo)
+
+    @property
+    def can_propose(self) -> bool:
+        """Signed in without write rights: changes to the default branch become pull requests."""
+        return not self.principal.anonymous and not self.can_write
+
+    @property
+    def liked(self) -> bool:
+        return likes.likes(self.hub, self.principal, self.repo)
 
     def is_branch(self, rev: str) -> bool:
         return rev in self.refs.branches or rev in self.refs.pull_requests

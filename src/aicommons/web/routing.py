@@ -75,6 +75,8 @@ class WebRoute(APIRoute):
 
 
 def _status_of(error: errors.HubError) -> int:
+    if isinstance(error, errors.GatedRepo):
+        return 403 if error.authenticated else 401
     return next((status for kind, status, _ in STATUS if isinstance(error, kind)), 400)
 
 

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from aicommons.api.hf import account, browse, commits, info, lfs, management, resolve
+from aicommons.api.hf import account, browse, commits, community, info, lfs, management, resolve
 from aicommons.api.hf.downloads import DownloadCounter
 
 
@@ -24,6 +24,6 @@ def install(app: FastAPI) -> None:
     app.state.hf_downloads = DownloadCounter(app.state.hub)
     router = APIRouter(lifespan=_flush_downloads_on_shutdown)
     # resolve last: its /{namespace}/{name}/... routes are the broadest
-    for module in (account, info, browse, commits, management, lfs, resolve):
+    for module in (account, info, browse, commits, management, community, lfs, resolve):
         router.include_router(module.router)
     app.include_router(router)

@@ -12,6 +12,8 @@ from aicommons.api.hf.dates import iso_date
 from aicommons.api.hf.entries import sibling_json
 from aicommons.api.hf.metadata import repo_metadata
 from aicommons.api.hf.urls import next_page_link, parse_cursor, repo_type_of, revision_of, route_tail
+from aicommons.community.common import settings_of
+from aicommons.community.gating import gated_condition
 from aicommons.errors import InvalidInput, RepoNotFound
 from aicommons.hub import Hub
 from aicommons.licenses.summary import SUMMARY_FILTERS, summary_condition
@@ -35,6 +37,7 @@ SORTS = {
 
 def repo_info_json(hub: Hub, repo: Repo, snap: Snapshot, *, siblings: bool = True, blobs: bool = False) -> dict:
     meta = repo_metadata(hub, repo.type, snap.files)
+    community = settings_of(hub, repo)
     info = {
         "_id": str(repo.id),
         "id": repo.repo_id,
@@ -43,7 +46,8 @@ def repo_info_json(hub: Hub, repo: Repo, snap: Snapshot, *, siblings: bool = Tru
         "lastModified": iso_date(repo.updated_at),
         "createdAt": iso_date(repo.created_at),
         "private": repo.private,
-        "gated": False,
+        "gated": community.gated or False,
+        "discussionsDisabled": community.discussions_disabled,
         "disabled": False,
         "downloads": repo.downloads,
         "likes": repo.likes,
@@ -111,6 +115,7 @@ def list_repos(
     direction: int = -1,
     limit: int | None = None,
     cursor: str | None = None,
+    gated: bool | None = None,
 ) -> list[dict]:
     hub = hub_of(request)
     repo_type = repo_type_of(kind)
@@ -126,6 +131,8 @@ def list_repos(
     stmt = select(Repo).where(Repo.type == str(repo_type), visible_repos(principal_of(request)))
     if author:
         stmt = stmt.where(Repo.namespace == author)
+    if gated is not None:
+        stmt = stmt.where(gated_condition(gated))
     for term in search:
         stmt = stmt.where(func.lower(Repo.namespace + "/" + Repo.name).contains(term.lower(), autoescape=True))
     tags, summary_filters = _split_summary_filters(tags)

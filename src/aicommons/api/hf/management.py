@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from aicommons.api.app import hub_of
+from aicommons.api.app import hub_of, principal_of
 from aicommons.api.errors import error_response
 from aicommons.api.hf.context import administered_repo, json_body, require_signed_in, writable_repo
 from aicommons.api.hf.urls import repo_type_of, repo_url, revision_of, route_tail
+from aicommons.community import repo_settings
 from aicommons.errors import Conflict, InvalidInput
 from aicommons.repos import manage
 from aicommons.repos.names import RepoType
@@ -62,7 +63,8 @@ def _delete(request: Request, data: dict) -> None:
     manage.delete_repo(hub_of(request), administered_repo(request, repo_type, repo_id))
 
 
-@router.put("/api/{kind:repokind}/{namespace}/{name}/settings", summary="Change a repo's visibility")
+@router.put("/api/{kind:repokind}/{namespace}/{name}/settings",
+            summary="Change a repo's visibility, gating (`gated`: false, auto, manual) or `discussionsDisabled`")
 async def update_settings(kind: str, namespace: str, name: str, request: Request) -> dict:
     data = await json_body(request)
     return await run_in_threadpool(_settings, request, kind, namespace, name, data)
@@ -70,18 +72,18 @@ async def update_settings(kind: str, namespace: str, name: str, request: Request
 
 def _settings(request: Request, kind: str, namespace: str, name: str, data: dict) -> dict:
     repo = administered_repo(request, repo_type_of(kind), f"{namespace}/{name}")
-    if data.get("gated") not in (None, False):
-        raise InvalidInput("gated", "gated access is not available on this hub yet")
     private = data.get("private")
     if data.get("visibility") is not None:
         if data["visibility"] not in ("public", "private"):
-            raise InvalidInput("visibility", "visibility must be 'public' or 'private'")
+            raise InvalidInput("visibility", "visibility must be 'public' or 'private' ('protected' is for Spaces)")
+        if private is not None:
+            raise InvalidInput("visibility", "give either 'private' or 'visibility', not both")
         private = data["visibility"] == "private"
-    if private is not None:
-        if not isinstance(private, bool):
-            raise InvalidInput("private", "'private' must be true or false")
-        manage.set_private(hub_of(request), repo, private)
-    return {"private": repo.private, "gated": False}
+    result = repo_settings.update_settings(hub_of(request), principal_of(request), repo, private=private,
+                                           gated=data["gated"] if "gated" in data else repo_settings.UNCHANGED,
+                                           discussions_disabled=data.get("discussionsDisabled"))
+    return {"private": result.private, "gated": result.gated or False,
+            "discussionsDisabled": result.discussions_disabled}
 
 
 @router.post("/api/{kind:repokind}/{namespace}/{name}/branch/{rest:path}", summary="Create a branch")

@@ -9,6 +9,7 @@ from aicommons.accounts.service import require_account
 from aicommons.repos.names import RepoType
 from aicommons.storage.tables import Account, Membership
 from aicommons.web.routing import WebRoute, viewer
+from aicommons.web.community.accounts import account_overview
 from aicommons.web.search import RepoQuery, search_repos
 from aicommons.web.templates import render
 
@@ -35,4 +36,5 @@ def account(request: Request, name: str):
                                                                 per_page=REPOS_SHOWN))
         for repo_type in (RepoType.MODEL, RepoType.DATASET)
     }
-    return render(request, "account.html", {"owner": owner, "related": related, "sections": sections})
+    return render(request, "account.html", {"owner": owner, "related": related, "sections": sections,
+                                            "community": account_overview(hub, principal, owner.name)})

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request
 
 from aicommons.accounts.access import check_admin
 from aicommons.accounts.principal import Principal
+from aicommons.community.repo_settings import update_settings
 from aicommons.repos import manage
 from aicommons.repos.names import RepoType
 from aicommons.web import urls
@@ -37,7 +38,7 @@ def make_router(repo_type: RepoType) -> APIRouter:
         page = admin_page(request, namespace, name)
         if visibility not in ("public", "private"):
             return _settings_page(request, page, 400, error="Choose public or private.")
-        manage.set_private(page.hub, page.repo, visibility == "private")
+        update_settings(page.hub, page.principal, page.repo, private=visibility == "private")
         return see_other(urls.settings_url(page.repo_type, page.repo.repo_id), "visibility")
 
     @router.post("/{namespace}/{name}/settings/delete")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from aicommons.cards.commit_check import CARD_PATH
+from aicommons.community.diffs import changed_paths
 from aicommons.errors import EntryNotFound
 from aicommons.repos import reading
 from aicommons.repos.names import RepoType
@@ -16,6 +17,7 @@ from aicommons.repos.revisions import DEFAULT_BRANCH
 from aicommons.scans.results import file_scans
 from aicommons.web import urls
 from aicommons.web.card_render import render_card
+from aicommons.web.community.gate import gated_redirect
 from aicommons.web.diffs import diff_files
 from aicommons.web.highlight import MAX_VIEW_BYTES, SNIFF_BYTES, highlight_file, language_name, looks_binary
 from aicommons.web.panels import render_panels
@@ -111,6 +113,8 @@ def make_router(repo_type: RepoType) -> APIRouter:
     def blob(request: Request, namespace: str, name: str, rest: str):
         page = open_repo(request, repo_type, namespace, name)
         rev, path = page.split_rev_path(rest)
+        if (gate := gated_redirect(page, path)) is not None:
+            return gate
         snap = reading.snapshot(page.hub, page.repo, rev)
         entry = reading.file_entry(snap, path)
         shown, reason = None, None
@@ -148,6 +152,9 @@ def make_router(repo_type: RepoType) -> APIRouter:
         snap = reading.snapshot(page.hub, page.repo, oid)
         info = reading.commit_info(page.hub, page.repo, snap.commit_oid)
         parent = reading.snapshot(page.hub, page.repo, info.parents[0]).files if info.parents else {}
+        for path in changed_paths(parent, snap.files):
+            if (gate := gated_redirect(page, path)) is not None:
+                return gate
         changes = diff_files(page.hub, parent, snap.files)
         # the tabs lead back to the default branch; "browse files at this commit" stays at the commit
         return render(request, "repo/commit.html", page.context(
