@@ -11,6 +11,7 @@ from aicommons.gpt.config import ModelConfig
 from aicommons.gpt.data import prepare_data
 from aicommons.gpt.presets import TrainConfig
 from aicommons.gpt.sources import resolve_source
+
 from .gpt_corpus import make_corpus
 
 

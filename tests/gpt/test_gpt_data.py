@@ -9,6 +9,7 @@ import pytest
 
 from aicommons.gpt.data import EpochSampler, prepare_data, split_documents
 from aicommons.gpt.sources import BUILTIN, Document, resolve_source, stdlib_source
+
 from .gpt_corpus import make_corpus
 
 

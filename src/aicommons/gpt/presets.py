@@ -95,7 +95,7 @@ class Preset:
             micro_batch=micro_batch,
             batch_tokens=batch_tokens,
             max_steps=steps,
-            lr=0.006 * math.sqrt(128 / model.hidden_size),  # Adam's update size shrinks with width
+            lr=0.003 * math.sqrt(128 / model.hidden_size),  # wider layers need smaller Adam steps
             warmup_steps=max(10, steps // 50),
             eval_every=max(25, steps // 20),
             checkpoint_every=max(50, steps // 10),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-import platform
 import os
+import platform
 import re
 import sysconfig
 from collections.abc import Iterator
