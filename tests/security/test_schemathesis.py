@@ -58,7 +58,7 @@ def test_no_server_errors(hub_api):
     failures = []
     for operation in operations:
         @given(operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
         def check(case):
             aim_at_real_repos(case)
             case.call_and_validate(headers=headers, checks=[not_a_server_error])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from aicommons.api.params import RowId
 from aicommons.accounts.access import check_write
 from aicommons.api.app import hub_of, principal_of
 from aicommons.evaluation import leaderboards, service
@@ -46,13 +47,13 @@ def list_evals(request: Request, namespace: str, name: str) -> list[dict]:
 
 
 @router.get("/api/models/{namespace}/{name}/evals/jobs/{job_id}")
-def eval_job(request: Request, namespace: str, name: str, job_id: int) -> dict:
+def eval_job(request: Request, namespace: str, name: str, job_id: RowId) -> dict:
     """An evaluation job's status and progress (0 to 1, with a message)."""
     return service.job_status(hub_of(request), principal_of(request), f"{namespace}/{name}", job_id)
 
 
 @router.get("/api/evaluations/{record_id}")
-def eval_record(request: Request, record_id: int) -> dict:
+def eval_record(request: Request, record_id: RowId) -> dict:
     """The signed record: check it with `aicommons verify-eval`."""
     return service.record_document(hub_of(request), principal_of(request), record_id)
 

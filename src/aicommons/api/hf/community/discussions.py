@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from aicommons.api.params import RowId
 from aicommons.api.app import hub_of, principal_of
 from aicommons.api.hf.community.shapes import discussion_summary, event_json
 from aicommons.api.hf.context import author_of, json_body, readable_repo
@@ -59,7 +60,7 @@ def _create(request: Request, kind: str, namespace: str, name: str, data: dict) 
 
 
 @router.get(BASE + "/{num}", summary="A discussion with its events; pull requests with their diff (`diff=1`)")
-def details(kind: str, namespace: str, name: str, num: int, request: Request, diff: bool = False) -> dict:
+def details(kind: str, namespace: str, name: str, num: RowId, request: Request, diff: bool = False) -> dict:
     hub = hub_of(request)
     repo = _repo(request, kind, namespace, name)
     view = discussions.get_discussion(hub, principal_of(request), repo, num)
@@ -75,7 +76,7 @@ def details(kind: str, namespace: str, name: str, num: int, request: Request, di
 
 
 @router.post(BASE + "/{num}/comment", summary="Comment on a discussion")
-async def comment(kind: str, namespace: str, name: str, num: int, request: Request) -> dict:
+async def comment(kind: str, namespace: str, name: str, num: RowId, request: Request) -> dict:
     data = await json_body(request)
 
     def run():
@@ -87,7 +88,7 @@ async def comment(kind: str, namespace: str, name: str, num: int, request: Reque
 
 
 @router.post(BASE + "/{num}/comment/{comment_id}/edit", summary="Edit a comment")
-async def edit_comment(kind: str, namespace: str, name: str, num: int, comment_id: str, request: Request) -> dict:
+async def edit_comment(kind: str, namespace: str, name: str, num: RowId, comment_id: str, request: Request) -> dict:
     data = await json_body(request)
 
     def run():
@@ -100,14 +101,14 @@ async def edit_comment(kind: str, namespace: str, name: str, num: int, comment_i
 
 
 @router.post(BASE + "/{num}/comment/{comment_id}/hide", summary="Hide a comment for good")
-def hide_comment(kind: str, namespace: str, name: str, num: int, comment_id: str, request: Request) -> dict:
+def hide_comment(kind: str, namespace: str, name: str, num: RowId, comment_id: str, request: Request) -> dict:
     repo = _repo(request, kind, namespace, name)
     event = discussions.hide_comment(hub_of(request), principal_of(request), repo, num, comment_id)
     return {"updatedComment": event_json(event)}
 
 
 @router.post(BASE + "/{num}/title", summary="Rename a discussion")
-async def rename(kind: str, namespace: str, name: str, num: int, request: Request) -> dict:
+async def rename(kind: str, namespace: str, name: str, num: RowId, request: Request) -> dict:
     data = await json_body(request)
 
     def run():
@@ -119,7 +120,7 @@ async def rename(kind: str, namespace: str, name: str, num: int, request: Reques
 
 
 @router.post(BASE + "/{num}/status", summary="Close or reopen a discussion (`open` publishes a draft)")
-async def status(kind: str, namespace: str, name: str, num: int, request: Request) -> dict:
+async def status(kind: str, namespace: str, name: str, num: RowId, request: Request) -> dict:
     data = await json_body(request)
 
     def run():
@@ -132,7 +133,7 @@ async def status(kind: str, namespace: str, name: str, num: int, request: Reques
 
 
 @router.post(BASE + "/{num}/merge", summary="Merge a published pull request into its base branch")
-async def merge(kind: str, namespace: str, name: str, num: int, request: Request) -> dict:
+async def merge(kind: str, namespace: str, name: str, num: RowId, request: Request) -> dict:
     data = await json_body(request)  # the client sends no body, or {"comment": ...}
 
     def run():
