@@ -60,10 +60,13 @@ class RunSummary:
 def run(request: RunRequest) -> RunSummary | None:
     """Train, export and optionally publish; the summary comes back in rank 0 only."""
     runtime = start_runtime(request.device)
-    try:
-        return _run(request, runtime)
-    finally:
-        stop_runtime(runtime)
+    summary = _run(request, runtime)
+    # Peers wait while rank 0 exports and publishes, then all leave together: a rank tearing
+    # gloo down while another still uses it can abort. On an error torchrun stops every rank,
+    # and destroying the group then could deadlock, so it is only destroyed on success.
+    runtime.barrier()
+    stop_runtime(runtime)
+    return summary
 
 
 def _run(request: RunRequest, runtime: Runtime) -> RunSummary | None:
