@@ -4,6 +4,10 @@ Each block is: RMSNorm -> causal self-attention with rotary positions -> residua
 then RMSNorm -> SwiGLU MLP -> residual add. Module names are chosen so that
 `model.state_dict()` has exactly the keys of `transformers.LlamaForCausalLM`; exporting
 is writing the tensors, and `AutoModelForCausalLM` computes the same logits.
+
+Modules hold the weights; plain functions (`rms_norm`, `attention`, `swiglu`) compute with
+them. Calling a module costs a few microseconds of Python, which is a large part of a
+decoding step of a small model, so the forward pass calls the functions directly.
 """
 
 from __future__ import annotations
@@ -27,30 +31,41 @@ class RMSNorm(nn.Module):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # Normalise in float32 even under bf16 autocast, as transformers does, so logits agree.
-        x32 = x.float()
-        x32 = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + self.eps)
-        return self.weight * x32.to(x.dtype)
+        return rms_norm(x, self)
+
+
+def rms_norm(x: torch.Tensor, norm: RMSNorm) -> torch.Tensor:
+    """Computed in float32, as transformers does, so the logits agree to the bit."""
+    x32 = x if x.dtype == torch.float32 else x.float()
+    x32 = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + norm.eps)
+    return norm.weight * (x32 if x.dtype == torch.float32 else x32.to(x.dtype))
 
 
 def rotary_tables(config: ModelConfig, length: int, device=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos/sin of position * frequency for every position, shaped (length, head_dim).
+    """cos and sin of position x frequency for every position, each shaped (length, head_dim).
 
-    Computed in float32 exactly as transformers computes them, once, instead of per step.
+    The angles are computed in float32 exactly as transformers computes them, once rather than per
+    step. The first half of the sin table is negated: that is the sign "rotate half" applies.
     """
     dim = config.head_dim
     inv_freq = 1.0 / (config.rope_theta ** (torch.arange(0, dim, 2, dtype=torch.int64).float().to(device) / dim))
     angles = torch.arange(length, device=device).float()[:, None] * inv_freq[None, :]
     angles = torch.cat((angles, angles), dim=-1)
-    return angles.cos(), angles.sin()
+    sin = angles.sin()
+    sin[:, : dim // 2].neg_()
+    return angles.cos(), sin
 
 
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotate pairs (x[i], x[i + d/2]) by the position's angle: the "rotate half" convention."""
-    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
-    half = x.shape[-1] // 2
-    rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
-    return x * cos + rotated * sin
+    """Rotate each pair (x[i], x[i + d/2]) by its position's angle: the "rotate half" convention.
+
+    (x1, x2) becomes (x1 cos - x2 sin, x2 cos + x1 sin): x * cos plus the halves swapped times
+    the signed sin table, bit for bit what transformers computes.
+    """
+    if cos.dtype != x.dtype:  # under autocast, rotate in the precision of the projections
+        cos, sin = cos.to(x.dtype), sin.to(x.dtype)
+    swapped = x.unflatten(-1, (2, -1)).flip(-2).flatten(-2)
+    return x * cos + swapped * sin
 
 
 class KVCache:
@@ -60,20 +75,22 @@ class KVCache:
     """
 
     def __init__(self, config: ModelConfig, batch: int, max_len: int, device, dtype):
-        shape = (config.num_hidden_layers, batch, config.num_key_value_heads, max_len, config.head_dim)
-        self.keys = torch.zeros(shape, device=device, dtype=dtype)
-        self.values = torch.zeros(shape, device=device, dtype=dtype)
+        shape = (batch, config.num_key_value_heads, max_len, config.head_dim)
+        self.keys = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(config.num_hidden_layers)]
+        self.values = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(config.num_hidden_layers)]
         self.length = 0  # positions filled so far
 
     def append(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Store this step's keys/values for `layer`; return all keys/values so far."""
-        end = self.length + k.shape[2]
-        self.keys[layer, :, :, self.length : end] = k
-        self.values[layer, :, :, self.length : end] = v
-        return self.keys[layer, :, :, :end], self.values[layer, :, :, :end]
+        keys, values, start, end = self.keys[layer], self.values[layer], self.length, self.length + k.shape[2]
+        keys[:, :, start:end] = k
+        values[:, :, start:end] = v
+        return keys[:, :, :end], values[:, :, :end]
 
 
 class Attention(nn.Module):
+    """The query, key, value and output projections of causal self-attention; see `attention`."""
+
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.n_head = config.num_attention_heads
@@ -85,27 +102,32 @@ class Attention(nn.Module):
         self.o_proj = nn.Linear(self.n_head * self.head_dim, config.hidden_size, bias=False)
 
     def forward(self, x, cos, sin, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
-        B, T, _ = x.shape
-        q = self.q_proj(x).view(B, T, self.n_head, self.head_dim).transpose(1, 2)
-        k = self.k_proj(x).view(B, T, self.n_kv_head, self.head_dim).transpose(1, 2)
-        v = self.v_proj(x).view(B, T, self.n_kv_head, self.head_dim).transpose(1, 2)
-        q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
-        mask, causal = None, True
-        if cache is not None:
-            start = cache.length
-            k, v = cache.append(layer, k, v)
-            if start > 0:  # queries sit at the end of the cached sequence
-                causal = False
-                if T > 1:
-                    mask = torch.ones(T, start + T, dtype=torch.bool, device=x.device).tril(diagonal=start)
-        y = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=mask, is_causal=causal and T > 1, enable_gqa=self.n_kv_head != self.n_head
-        )
-        return self.o_proj(y.transpose(1, 2).reshape(B, T, -1))
+        return attention(self, x, cos, sin, cache, layer)
+
+
+def attention(attn: Attention, x, cos, sin, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
+    """Each position attends to itself and the positions before it (and to the cached ones)."""
+    B, T, _ = x.shape
+    q = F.linear(x, attn.q_proj.weight).view(B, T, attn.n_head, attn.head_dim).transpose(1, 2)
+    k = F.linear(x, attn.k_proj.weight).view(B, T, attn.n_kv_head, attn.head_dim).transpose(1, 2)
+    v = F.linear(x, attn.v_proj.weight).view(B, T, attn.n_kv_head, attn.head_dim).transpose(1, 2)
+    q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+    mask, causal = None, True
+    if cache is not None:
+        start = cache.length
+        k, v = cache.append(layer, k, v)
+        if start > 0:  # queries sit at the end of the cached sequence
+            causal = False
+            if T > 1:
+                mask = torch.ones(T, start + T, dtype=torch.bool, device=x.device).tril(diagonal=start)
+    y = F.scaled_dot_product_attention(
+        q, k, v, attn_mask=mask, is_causal=causal and T > 1, enable_gqa=attn.n_kv_head != attn.n_head
+    )
+    return F.linear(y.transpose(1, 2).reshape(B, T, -1), attn.o_proj.weight)
 
 
 class MLP(nn.Module):
-    """SwiGLU: a SiLU-gated linear unit, down_proj(silu(gate_proj(x)) * up_proj(x))."""
+    """The three matrices of a SwiGLU feed-forward layer; see `swiglu`."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -114,7 +136,13 @@ class MLP(nn.Module):
         self.down_proj = nn.Linear(config.intermediate_size, config.hidden_size, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        return swiglu(self, x)
+
+
+def swiglu(mlp: MLP, x: torch.Tensor) -> torch.Tensor:
+    """A SiLU-gated linear unit: down_proj(silu(gate_proj(x)) * up_proj(x))."""
+    gate, up = F.linear(x, mlp.gate_proj.weight), F.linear(x, mlp.up_proj.weight)
+    return F.linear(F.silu(gate) * up, mlp.down_proj.weight)
 
 
 class Block(nn.Module):
@@ -126,8 +154,8 @@ class Block(nn.Module):
         self.mlp = MLP(config)
 
     def forward(self, x, cos, sin, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, cache, layer)
-        return x + self.mlp(self.post_attention_layernorm(x))
+        x = x + attention(self.self_attn, rms_norm(x, self.input_layernorm), cos, sin, cache, layer)
+        return x + swiglu(self.mlp, rms_norm(x, self.post_attention_layernorm))
 
 
 class Decoder(nn.Module):
@@ -173,12 +201,12 @@ class GPT(nn.Module):
                 f"sequence of {start + T} tokens exceeds the model's context of {self.config.max_position_embeddings}"
             )
         cos, sin = self.rope_cos[start : start + T], self.rope_sin[start : start + T]
-        x = self.model.embed_tokens(idx)
+        x = F.embedding(idx, self.model.embed_tokens.weight)
         for i, block in enumerate(self.model.layers):
             x = block(x, cos, sin, cache, i)
         if cache is not None:
             cache.length += T
-        return self.model.norm(x)
+        return rms_norm(x, self.model.norm)
 
     def forward(
         self,
@@ -194,7 +222,7 @@ class GPT(nn.Module):
         x = self.hidden_states(idx, cache)
         if targets is not None:
             return linear_cross_entropy(x.flatten(0, 1), self.lm_head.weight, targets.flatten())
-        return self.lm_head(x[:, -1:] if last_only else x)
+        return F.linear(x[:, -1:] if last_only else x, self.lm_head.weight)
 
     def token_losses(self, idx: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of every target in nats, shaped like `targets`, for evaluation."""
