@@ -35,10 +35,11 @@ class RMSNorm(nn.Module):
 
 
 def rms_norm(x: torch.Tensor, norm: RMSNorm) -> torch.Tensor:
-    """Computed in float32, as transformers does, so the logits agree to the bit."""
-    x32 = x if x.dtype == torch.float32 else x.float()
-    x32 = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + norm.eps)
-    return norm.weight * (x32 if x.dtype == torch.float32 else x32.to(x.dtype))
+    """x / sqrt(mean(x^2) + eps) * weight, bit for bit what transformers computes."""
+    if x.dtype == torch.float32:
+        return F.rms_norm(x, norm.weight.shape, norm.weight, norm.eps)
+    # Under autocast transformers normalises in float32 and scales in the input's precision.
+    return norm.weight * F.rms_norm(x.float(), norm.weight.shape, eps=norm.eps).to(x.dtype)
 
 
 def rotary_tables(config: ModelConfig, length: int, device=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -213,16 +214,12 @@ class GPT(nn.Module):
         idx: torch.Tensor,
         targets: torch.Tensor | None = None,
         cache: KVCache | None = None,
-        last_only: bool = False,
     ) -> torch.Tensor:
-        """Logits for `idx`, or the mean cross-entropy loss when `targets` are given.
-
-        `last_only` computes logits for the final position only, which is all sampling needs.
-        """
+        """Logits for `idx`, or the mean cross-entropy loss when `targets` are given."""
         x = self.hidden_states(idx, cache)
         if targets is not None:
             return linear_cross_entropy(x.flatten(0, 1), self.lm_head.weight, targets.flatten())
-        return F.linear(x[:, -1:] if last_only else x, self.lm_head.weight)
+        return F.linear(x, self.lm_head.weight)
 
     def token_losses(self, idx: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of every target in nats, shaped like `targets`, for evaluation."""

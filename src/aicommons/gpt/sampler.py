@@ -74,8 +74,11 @@ def generate_tokens(
     ids = torch.tensor([prompt], dtype=torch.long, device=device)
     cache = model.new_cache(batch=1, max_len=len(prompt) + budget) if use_cache else None
     feed = ids  # what the model has not seen yet: the prompt, then one token at a time
+    # The output layer stored input-major: for one row at a time this layout multiplies about
+    # twice as fast as `F.linear`'s output-major one, and the output layer is the largest.
+    head = model.lm_head.weight.t().contiguous()
     for _ in range(budget):
-        logits = model(feed, cache=cache, last_only=True)[:, -1]
+        logits = model.hidden_states(feed, cache)[:, -1] @ head
         token = next_token(logits, config, generator)
         value = token.item()
         yield value
