@@ -50,10 +50,13 @@ CommitCheck = Callable[["Hub", object, list], None]
 
 @dataclass(frozen=True)
 class DownloadRequest:
-    """The file a download asks for, and whether the caller explicitly accepted a file rated dangerous."""
+    """The file a download asks for, and whether the caller explicitly accepted a file rated dangerous.
 
-    path: str
-    entry: object  # repos.objects.FileEntry
+    Xet names files by content only (no path), and a Xet read token covers every file of the repo
+    (no path, no sha256): rules treat an unknown path as any file but the card."""
+
+    path: str | None
+    sha256: str | None
     accept_unsafe: bool = False
 
 

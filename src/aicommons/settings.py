@@ -24,6 +24,8 @@ class Settings:
     secret_key: bytes = field(default=b"", repr=False)
     # send clients straight to the object store (a presigned URL) for large files, when it offers one
     download_redirects: bool = True
+    # let webhooks post to loopback and private networks (receivers beside the hub); off: no request forgery
+    webhook_private_targets: bool = False
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None, **overrides) -> "Settings":
@@ -35,6 +37,7 @@ class Settings:
             public_url=os.environ.get("AICOMMONS_PUBLIC_URL"),
             download_redirects=os.environ.get("AICOMMONS_DOWNLOAD_REDIRECTS", "1") not in ("0", "false", "no"),
             jobs_mode=os.environ.get("AICOMMONS_JOBS", "thread"),
+            webhook_private_targets=os.environ.get("AICOMMONS_WEBHOOK_PRIVATE_TARGETS", "0") in ("1", "true", "yes"),
         )
         values.update(overrides)
         settings = cls(**values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -9,11 +10,17 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+def allow_private_targets(hub) -> None:
+    """Receivers here listen on 127.0.0.1, which a hub refuses as a webhook target unless its operator allows it."""
+    hub.settings = dataclasses.replace(hub.settings, webhook_private_targets=True)
+
+
 class Receiver:
     def __init__(self, secret: str):
         self.secret = secret
         self.received: list[dict] = []  # payloads whose secret and signature were right
         self.refused: list[str] = []  # why a delivery was refused
+        self.hosts: list[str] = []  # the Host header of each delivery
         self.fail_next = 0  # answer this many deliveries with 503 first
         self.lock = threading.Lock()
         receiver = self
@@ -21,6 +28,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.hosts.append(self.headers["Host"])
                 status = receiver.judge(self.headers, body)
                 self.send_response(status)
                 self.end_headers()

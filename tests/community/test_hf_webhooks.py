@@ -10,7 +10,7 @@ from huggingface_hub import CommitOperationAdd, WebhookPayload
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError
 
 from tests.community.client import api, http, publish
-from tests.community.receiver import Receiver
+from tests.community.receiver import Receiver, allow_private_targets
 
 SECRET = "webhook-secret"
 
@@ -47,6 +47,7 @@ def test_manage_webhooks(server, alice, bob):
 def test_deliveries(server, alice, bob):
     hf, as_bob = api(server, alice), api(server, bob)
     publish(hf, "alice/model", {"README.md": b"# model\n"})
+    allow_private_targets(server.hub)
     with Receiver(SECRET) as receiver:
         hook = hf.create_webhook(url=receiver.url, watched=[{"type": "model", "name": "alice/model"}], secret=SECRET)
         commit = hf.upload_file(path_or_fileobj=b"a", path_in_repo="a.txt", repo_id="alice/model")

@@ -11,6 +11,7 @@ from aicommons.community.repo_settings import update_settings
 from aicommons.repos.commit import AddFile, commit
 from tests.community.helpers import new_repo, signature
 from tests.community.pages import post_form, sign_in
+from tests.community.receiver import allow_private_targets
 
 CARD = b"---\nlicense: mit\nextra_gated_fields:\n  Company: text\n  I agree: checkbox\n---\n# A model\n"
 
@@ -102,6 +103,7 @@ def test_likes_collections_account_and_webhooks(app, hub, alice, bob):
     account = browser(app, hub, bob).get("/alice")
     assert "Picks" in account.text and "alice/model" in account.text
 
+    allow_private_targets(hub)
     created = post_form(as_alice, "/settings/webhooks", "/settings/webhooks",
                         {"url": "http://127.0.0.1:9/hook", "watched": "model:alice/model", "repo_events": "on",
                          "secret": "s"})

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
 import pytest
 from huggingface_hub import WebhookPayload
 
-from aicommons.community import discussions as d, pulls, webhooks
+from aicommons.community import discussions as d, pulls, webhook_targets, webhooks
 from aicommons.community.repo_settings import update_settings
 from aicommons.errors import InvalidInput, NotFound
 from aicommons.repos.commit import AddFile, commit
 from tests.community.helpers import new_repo, signature
-from tests.community.receiver import Receiver
+from tests.community.receiver import Receiver, allow_private_targets
 
 SECRET = "s3cret-token"
 
 
 @pytest.fixture
-def receiver():
+def receiver(hub):
+    allow_private_targets(hub)
     with Receiver(SECRET) as running:
         yield running
 
@@ -109,3 +111,49 @@ def test_wrong_secret_is_refused_and_logged(hub, alice, receiver):
     hub.jobs.drain()
     [entry] = webhooks.deliveries(hub, alice.principal(hub), hook.id)
     assert entry.status == "retrying" and entry.response_status == 403 and receiver.refused == ["secret"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/hook", "http://localhost/hook", "http://10.0.0.7/hook",
+                                 "http://169.254.169.254/latest/meta-data", "https://[::1]/hook",
+                                 "http://[fd00::1]:8080/hook", "http://0.0.0.0/hook"])
+def test_private_targets_are_refused_when_saved(hub, alice, url):
+    as_alice = alice.principal(hub)
+    with pytest.raises(InvalidInput, match="not a public address.*AICOMMONS_WEBHOOK_PRIVATE_TARGETS"):
+        webhooks.create_webhook(hub, as_alice, url, [{"type": "user", "name": "alice"}])
+    assert webhooks.list_webhooks(hub, as_alice) == []
+    hook = webhooks.create_webhook(hub, as_alice, "https://hooks.example.org/x", [{"type": "user", "name": "alice"}])
+    with pytest.raises(InvalidInput, match="not a public address"):
+        webhooks.update_webhook(hub, as_alice, hook.id, url=url)
+    assert webhooks.get_webhook(hub, as_alice, hook.id).url == "https://hooks.example.org/x"
+
+
+def resolve_as(monkeypatch, names: dict[str, str]) -> None:
+    """The hub's own lookup of webhook hosts answers from `names` (the system resolver is left alone)."""
+    def lookup(host, port, **_):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], port))]
+    monkeypatch.setattr(webhook_targets, "getaddrinfo", lookup)
+
+
+def test_names_that_resolve_to_private_addresses_are_refused_at_delivery(hub, alice, monkeypatch):
+    resolve_as(monkeypatch, {"hooks.example.org": "10.1.2.3"})
+    repo = new_repo(hub, alice, "alice/model")
+    hook = webhooks.create_webhook(hub, alice.principal(hub), "https://hooks.example.org/x",
+                                   [{"type": "model", "name": "alice/model"}])
+    commit(hub, repo, [AddFile("a.txt", b"a")], author=signature(alice), message="change")
+    hub.jobs.drain()
+    [entry] = webhooks.deliveries(hub, alice.principal(hub), hook.id)
+    assert entry.status == "failed" and entry.attempts == 1  # final: no retries against the same answer
+    assert "10.1.2.3, which is not a public address" in entry.error
+
+
+def test_delivery_connects_to_the_address_that_was_checked(hub, alice, receiver, monkeypatch):
+    # "receiver.test" exists only in the hub's checked lookup: the POST reaches the receiver only if it is sent
+    # to that address rather than resolved again, with the name kept in the Host header
+    resolve_as(monkeypatch, {"receiver.test": "127.0.0.1"})
+    repo = new_repo(hub, alice, "alice/model")
+    url = receiver.url.replace("127.0.0.1", "receiver.test")
+    webhooks.create_webhook(hub, alice.principal(hub), url, [{"type": "model", "name": "alice/model"}], secret=SECRET)
+    commit(hub, repo, [AddFile("a.txt", b"a")], author=signature(alice), message="change")
+    hub.jobs.drain()
+    assert [p["event"]["scope"] for p in receiver.received] == ["repo.content"]
+    assert receiver.hosts == [url.split("/")[2]]

@@ -10,11 +10,15 @@ import httpx
 import pytest
 
 from aicommons.accounts.service import revoke_token
+from aicommons.community.gating import grant_access
+from aicommons.community.repo_settings import update_settings
 from aicommons.repos.manage import create_repo, set_private
 from aicommons.repos.names import RepoType
+from aicommons.scans.results import scan_blob
 from aicommons.storage.tables import Account, ApiToken
 from aicommons.xet import hashing, tokens, xorb
-from tests.xet.builders import FileTerm, build_shard, build_xorb, file_block, file_hash_of, split
+from tests.security.hub_content import DANGEROUS_PICKLE
+from tests.xet.builders import FileTerm, build_shard, build_xorb, file_block, file_hash_of, split, upload
 from tests.xet.cas_client import Cas, cas_for, xet_token
 
 
@@ -111,6 +115,29 @@ def test_private_repos_stay_private(server, hub, alice, bob, model, uploaded):
         assert answer.status_code == 404 and answer.headers["X-Error-Code"] == "RepoNotFound"
     # a token issued while the repo was public stops working once it is private
     assert public_reader.reconstruction(file_hash).status_code == 401
+
+
+def test_gated_files_need_access_over_xet_too(server, hub, alice, bob, model, uploaded):
+    file_hash, _ = uploaded
+    issued_before_the_gate = cas_for(server, "alice/model", "read", bob.token)
+    update_settings(hub, alice.principal(hub), model, gated="manual")
+    for token, status in ((bob.token, 403), (None, 401)):
+        answer = xet_token(server, "alice/model", "read", token)
+        assert answer.status_code == status and answer.headers["X-Error-Code"] == "GatedRepo"
+    refused = issued_before_the_gate.reconstruction(file_hash)
+    assert refused.status_code == 403 and refused.headers["X-Error-Code"] == "GatedRepo"
+    assert issued_before_the_gate.dedup(file_hash).status_code == 403
+    assert cas_for(server, "alice/model", "read", alice.token).reconstruction(file_hash).status_code == 200
+    grant_access(hub, alice.principal(hub), model, "bob")
+    assert cas_for(server, "alice/model", "read", bob.token).reconstruction(file_hash).status_code == 200
+
+
+def test_dangerous_files_are_not_served_over_xet(server, hub, model, reader):
+    built = build_xorb([DANGEROUS_PICKLE])
+    terms = [FileTerm(built, 0, 1)]
+    scan_blob(hub, upload(hub, model, terms))
+    refused = reader.reconstruction(hashing.to_hex(file_hash_of(terms)))
+    assert refused.status_code == 403 and "rated dangerous" in refused.headers["X-Error-Message"]
 
 
 def test_a_token_for_one_repo_cannot_read_another(server, hub, alice, bob, uploaded):

@@ -25,6 +25,7 @@ from aicommons.accounts.service import principal_for_user
 from aicommons.community.common import new_object_id, require_user, require_writer
 from aicommons.community.gating import has_access
 from aicommons.community.tables import Webhook, WebhookDelivery, WebhookWatch
+from aicommons.community.webhook_targets import TargetRefused, check_url, pin
 from aicommons.errors import InvalidInput, NotFound
 from aicommons.hub import Hub
 from aicommons.repos.objects import utcnow
@@ -83,7 +84,7 @@ def sign(secret: str, body: bytes) -> str:
 def create_webhook(hub: Hub, principal: Principal, url: str, watched, domains=None, secret: str | None = None
                    ) -> WebhookView:
     owner = require_writer(principal, "create a webhook")
-    url, watched, domains, secret = (_check_url(url), _check_watched(watched), _check_domains(domains),
+    url, watched, domains, secret = (_check_url(hub, url), _check_watched(watched), _check_domains(domains),
                                      _check_secret(secret))
     now = utcnow()
     with hub.db.write() as session:
@@ -111,7 +112,7 @@ def get_webhook(hub: Hub, principal: Principal, webhook_id: str) -> WebhookView:
 def update_webhook(hub: Hub, principal: Principal, webhook_id: str, *, url: str | None = None, watched=None,
                    domains=None, secret: str | None = None) -> WebhookView:
     """Change what is given; an empty ``watched`` keeps the current list (the client always sends the key)."""
-    url = _check_url(url) if url is not None else None
+    url = _check_url(hub, url) if url is not None else None
     watched = _check_watched(watched) if watched else None
     domains = _check_domains(domains) if domains is not None else None
     secret = _check_secret(secret) if secret is not None else None
@@ -170,11 +171,22 @@ def _view(session, hook: Webhook) -> WebhookView:
                        hook.disabled, hook.created_at)
 
 
-def _check_url(url) -> str:
-    parts = urlsplit(url if isinstance(url, str) else "")
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+def _check_url(hub: Hub, url) -> str:
+    if not _is_http_url(url):
         raise InvalidInput("url", f"a webhook needs an http(s) URL, not {url!r}")
+    check_url(url, hub.settings.webhook_private_targets)
     return url
+
+
+def _is_http_url(url) -> bool:
+    if not isinstance(url, str) or len(url) > 2000:
+        return False
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError when out of range
+    except ValueError:  # also a malformed IPv6 host
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _check_watched(watched) -> list[tuple[str, str]]:
@@ -310,7 +322,16 @@ def deliver(hub: Hub, payload: dict, progress) -> dict:
         headers["X-Webhook-Secret"] = secret
         headers[SIGNATURE_HEADER] = sign(secret, body)
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        target = pin(url, hub.settings.webhook_private_targets)
+    except TargetRefused as refused:  # final: asking again gets the same answer
+        _record(hub, delivery.id, status="failed", error=str(refused))
+        return {"skipped": "the target is not a public address"}
+    except (OSError, UnicodeError) as error:
+        _fail(hub, delivery, None, None, f"cannot resolve the webhook's host: {error}")
+    try:
+        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+            response = client.post(target.url, content=body, headers={**headers, **target.headers},
+                                   extensions=target.extensions)
     except httpx.HTTPError as error:
         _fail(hub, delivery, None, None, f"{type(error).__name__}: {error}")
     excerpt = response.text[:RESPONSE_EXCERPT]

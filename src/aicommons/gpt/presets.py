@@ -107,7 +107,7 @@ PRESETS = {
     p.name: p
     for p in (
         Preset("tiny", depth=2, tokens_per_param=6.0, budget="about 5 minutes on 2 CPU cores"),
-        Preset("small", depth=4, tokens_per_param=4.0, budget="tens of minutes on a laptop CPU"),
+        Preset("small", depth=4, tokens_per_param=4.0, budget="about an hour on 2 CPU cores"),
         Preset("gpt2", depth=12, tokens_per_param=10.0, budget="GPU-scale: hours on one GPU"),
     )
 }

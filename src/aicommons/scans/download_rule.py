@@ -16,12 +16,12 @@ class UnsafeFile(Forbidden):
 
 
 def refuse_dangerous(hub: Hub, principal, repo, download: DownloadRequest) -> None:
-    if download.accept_unsafe:
+    if download.accept_unsafe or download.sha256 is None:
         return
-    scan = file_scans(hub, [download.entry.sha256])[download.entry.sha256]
+    scan = file_scans(hub, [download.sha256])[download.sha256]
     if scan.status != "dangerous":
         return
     named = scan.globals_named()
     found = ", ".join(named[:MAX_NAMED]) + (f" and {len(named) - MAX_NAMED} more" if len(named) > MAX_NAMED else "")
-    raise UnsafeFile(f"{download.path} was rated dangerous by the security scan: loading it can run code"
+    raise UnsafeFile(f"{download.path or 'This file'} was rated dangerous by the security scan: loading it can run code"
                      f"{f' (found {found})' if found else ''}. To download it anyway, {OPT_IN_HINT}.")

@@ -63,9 +63,9 @@ def issue(secret: bytes, repo_pk: int, scope: str, principal: Principal, api_tok
     return f"{TOKEN_PREFIX}.{payload}.{signature}", expires
 
 
-def verify(secret: bytes, session, token: str | None, need: str) -> XetGrant:
-    """The grant a token carries, re-checked against current rights. 401 when the token is missing, forged,
-    expired or no longer backed by its user's rights; 403 when a read token is used to write."""
+def verify(secret: bytes, session, token: str | None, need: str) -> tuple[XetGrant, Principal, Repo]:
+    """The grant a token carries, re-checked against current rights, with the caller and the repo. 401 when the
+    token is missing, forged, expired or no longer backed by its user's rights; 403 when a read token writes."""
     grant = _decode(secret, token)
     repo = session.get(Repo, grant.repo_pk)
     if repo is None:
@@ -75,7 +75,7 @@ def verify(secret: bytes, session, token: str | None, need: str) -> XetGrant:
         raise Unauthorized("The rights this Xet token was issued on have been withdrawn")
     if need == WRITE and not grant.may_write:
         raise Forbidden("This Xet token only allows reading; ask the hub for a write token")
-    return grant
+    return grant, principal, repo
 
 
 def _decode(secret: bytes, token: str | None) -> XetGrant:

@@ -70,7 +70,7 @@ def serve_file(request: Request, repo_type: RepoType, namespace: str, name: str)
         return RedirectResponse(f"{target}/{quote(path)}", status_code=307)
     snap = snapshot(hub, repo, revision)
     entry = file_entry(snap, path)
-    hub.check_download(principal, repo, DownloadRequest(path, entry, accepts_unsafe(request)))
+    hub.check_download(principal, repo, DownloadRequest(path, entry.sha256, accepts_unsafe(request)))
     headers = {**metadata_headers(snap.commit_oid, entry),
                **download_headers(request, repo_type, repo.repo_id, snap.commit_oid, entry)}
     if request.method == "GET" and _starts_at_zero(request.headers.get("range")):

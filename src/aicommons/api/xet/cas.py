@@ -20,10 +20,12 @@ from aicommons.api.auth import bearer_token
 from aicommons.api.errors import error_response
 from aicommons.api.xet.urls import CAS_PREFIX, public_base
 from aicommons.errors import InvalidInput
-from aicommons.xet import tokens, xet_service
+from aicommons.hub import DownloadRequest
+from aicommons.xet import hashing, tokens, xet_service
 from aicommons.xet.content import xorb_key
 from aicommons.xet.service import RangeNotSatisfiable, Reconstruction
 from aicommons.xet.shard import MAX_SHARD_BYTES
+from aicommons.xet.tables import XetFile
 from aicommons.xet.xorb import MAX_XORB_BODY_BYTES
 
 router = APIRouter(prefix=CAS_PREFIX, tags=["xet"])
@@ -31,10 +33,17 @@ telemetry_router = APIRouter(tags=["xet"])
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
-def _grant(request: Request, need: str) -> tokens.XetGrant:
+def _grant(request: Request, need: str, file_hash: str | None = None) -> tokens.XetGrant:
+    """The token's grant, re-checked now. Reading also passes the hub's download rules (gated access; for one
+    file, the dangerous-file rule) as `/resolve` would, so a token never outlives or widens them."""
     hub = hub_of(request)
     with hub.db.read() as session:
-        return tokens.verify(hub.settings.secret_key, session, bearer_token(request), need)
+        grant, principal, repo = tokens.verify(hub.settings.secret_key, session, bearer_token(request), need)
+        file = session.get(XetFile, file_hash) if file_hash and hashing.is_hex_hash(file_hash) else None
+        sha256 = file.sha256 if file else None
+    if need == tokens.READ:
+        hub.check_download(principal, repo, DownloadRequest(None, sha256))
+    return grant
 
 
 @router.post("/v1/xorbs/{prefix}/{xorb_hash}")
@@ -104,7 +113,7 @@ def reconstruction_v2(request: Request, file_hash: str) -> Response:
 
 
 def _reconstruction(request: Request, file_hash: str) -> Reconstruction | Response:
-    grant = _grant(request, tokens.READ)
+    grant = _grant(request, tokens.READ, file_hash)
     start = end = None
     header = request.headers.get("range")
     if header:

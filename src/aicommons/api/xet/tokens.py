@@ -13,6 +13,7 @@ from aicommons.accounts.service import hash_token
 from aicommons.api.app import hub_of, principal_of
 from aicommons.api.auth import bearer_token
 from aicommons.errors import InvalidInput, Unauthorized
+from aicommons.hub import DownloadRequest
 from aicommons.repos import revisions
 from aicommons.repos.manage import find_repo
 from aicommons.repos.names import RepoType
@@ -49,6 +50,7 @@ def _issue(request: Request, kind: str, repo_id: str, revision: str, scope: str,
         check_write(principal, repo, repo_id)
     else:
         check_read(principal, repo, repo_id)
+        hub.check_download(principal, repo, DownloadRequest(None, None))  # a gated repo's files need access
     with hub.db.read() as session:
         if not create_pr:  # a new pull request names no revision yet (the client sends "None")
             revisions.resolve(session, repo.id, revision)
