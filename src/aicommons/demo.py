@@ -18,7 +18,7 @@ import yaml
 from aicommons.accounts.service import create_org, create_user, get_account, principal_for_user
 from aicommons.cards.frontmatter import parse_front_matter
 from aicommons.hub import Hub
-from aicommons.repos.commit import AddBlob, AddFile, commit, grant_blob
+from aicommons.repos.commit import AddBlob, AddFile, commit, record_upload
 from aicommons.repos.manage import create_repo, find_repo
 from aicommons.repos.names import RepoType
 from aicommons.repos.objects import Signature
@@ -180,8 +180,7 @@ def _publish(hub: Hub, principal, repo_type: RepoType, repo_id: str, files: dict
                 blob = hub.blobs.ingest_file(handle, expected_size=source.stat().st_size)
             if path in current and current[path].sha256 == blob.sha256:
                 continue
-            with hub.db.write() as session:
-                grant_blob(session, repo.id, blob.sha256, blob.size, blob.git_oid)
+            record_upload(hub, repo.id, blob)
             operations.append(AddBlob(path, blob.sha256, blob.size))
         else:
             content = source.read_bytes() if isinstance(source, Path) else source

@@ -12,12 +12,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aicommons.errors import EntryNotFound, InvalidInput, RevisionNotFound, StaleParent
+from aicommons.errors import Conflict, EntryNotFound, InvalidInput, RevisionNotFound, StaleParent
 from aicommons.hub import CommitEvent, Hub, PullRequestStart
 from aicommons.repos import revisions
 from aicommons.repos.lfs_rules import lfs_patterns, should_use_lfs
 from aicommons.repos.names import check_path
 from aicommons.repos.objects import Commit, FileEntry, Signature, build_tree_nodes, git_blob_id, utcnow
+from aicommons.storage.blobs import StoredBlob
 from aicommons.storage.tables import Blob, CommitRow, Ref, Repo, RepoBlob
 
 MAX_OPERATIONS = 100_000
@@ -157,7 +158,7 @@ def _write(hub, session: Session, repo: Repo, operations, staged, author, messag
     if session.get(CommitRow, (repo.id, oid)) is None:
         session.add(CommitRow(repo_id=repo.id, oid=oid, tree_oid=root_oid, parents=[base], author_name=author.name,
                               author_email=author.email, message=message, created_at=new.created_at))
-    _grant_blobs(session, repo.id, staged)
+    _grant_blobs(hub, session, repo.id, operations, staged)
     pr_number = None
     if create_pr:
         if hub.pull_request_opener is None:
@@ -231,15 +232,35 @@ def _check_no_file_folder_clash(files: dict[str, FileEntry]) -> None:
         raise InvalidInput("path", f"{path!r} cannot be both a file and a folder")
 
 
-def _grant_blobs(session: Session, repo_pk: int, staged) -> None:
-    for sha256, size, git_oid in {v[0]: v for v in staged.values()}.values():
-        grant_blob(session, repo_pk, sha256, size, git_oid)
+def _grant_blobs(hub: Hub, session: Session, repo_pk: int, operations, staged) -> None:
+    for op in operations:
+        if isinstance(op, AddFile):
+            sha256, size, git_oid = staged[op.path]
+            if grant_blob(session, repo_pk, sha256, size, git_oid) and not hub.blobs.exists(sha256):
+                hub.blobs.ingest_bytes(op.content)  # collected as an old orphan after it was staged: store again
 
 
-def grant_blob(session: Session, repo_pk: int, sha256: str, size: int, git_oid: str | None) -> None:
-    """Record a stored blob and make it one this repo may refer to (after an upload to it)."""
-    if session.get(Blob, sha256) is None:
+def grant_blob(session: Session, repo_pk: int, sha256: str, size: int, git_oid: str | None) -> bool:
+    """Record a stored blob and make it one this repo may refer to (after an upload to it).
+
+    Granting again restarts garbage collection's grace period. Returns whether the blob was recorded anew:
+    only then can its content have been collected since it was stored (collection drops record and content
+    together), so only then is it worth checking that the content is still there."""
+    blob = session.get(Blob, sha256)
+    if blob is not None:
+        blob.created_at = utcnow()
+    else:
         session.add(Blob(sha256=sha256, size=size, git_oid=git_oid, created_at=utcnow()))
         session.flush()
     if session.get(RepoBlob, (repo_pk, sha256)) is None:
         session.add(RepoBlob(repo_id=repo_pk, sha256=sha256))
+    return blob is None
+
+
+def record_upload(hub: Hub, repo_pk: int, blob: StoredBlob) -> None:
+    """Grant a blob an upload has just stored. If garbage collection removed that content between the upload
+    storing it and this grant (an old orphan that happened to be sent again), the upload must be repeated."""
+    with hub.db.write() as session:
+        anew = grant_blob(session, repo_pk, blob.sha256, blob.size, blob.git_oid)
+    if anew and not hub.blobs.exists(blob.sha256):
+        raise Conflict(f"content {blob.sha256} was garbage-collected while it was being uploaded; upload it again")

@@ -2,7 +2,8 @@
 
 Uploads in flight are safe. Content is removed only when it is unreferenced AND older than a grace period
 (an upload records its blob or Xet file before the commit that names it, and re-uploading touches the
-record). Xorbs get a longer grace after their last use, because clients remember xorbs in their local
+record). An old orphan taken in the instant between an upload storing it again and recording it is stored
+once more by a commit, which still holds the bytes, or refused with 409 so that the upload is repeated. Xorbs get a longer grace after their last use, because clients remember xorbs in their local
 shard cache for weeks and reuse them in later uploads without sending them again.
 
 The decision and the deletions happen in one write transaction that excludes commits and uploads

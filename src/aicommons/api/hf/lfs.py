@@ -29,10 +29,9 @@ from aicommons.api.hf.signing import UPLOAD_URL_SECONDS, sign, verify
 from aicommons.api.hf.urls import repo_url
 from aicommons.errors import InvalidInput, NotFound, RepoNotFound
 from aicommons.hub import Hub
-from aicommons.repos.commit import grant_blob
+from aicommons.repos.commit import record_upload
 from aicommons.repos.manage import find_repo
 from aicommons.repos.names import RepoType
-from aicommons.storage.blobs import StoredBlob
 from aicommons.storage.tables import Blob, Repo, RepoBlob
 
 router = APIRouter(tags=["huggingface"])
@@ -152,7 +151,7 @@ async def put_object(namespace: str, name: str, oid: str, request: Request, size
                                    signature=signature)
     _check_content_length(request, size)
     blob = await consume_body(request, lambda chunks: hub.blobs.ingest(_exactly(chunks, size), expected_sha256=oid))
-    await run_in_threadpool(_grant, hub, repo, blob)
+    await run_in_threadpool(record_upload, hub, repo.id, blob)
     return Response(status_code=200)
 
 
@@ -213,11 +212,6 @@ def _exactly(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
         raise InvalidInput("size", f"received {received} bytes but {size} were announced")
 
 
-def _grant(hub: Hub, repo: Repo, blob: StoredBlob) -> None:
-    with hub.db.write() as session:
-        grant_blob(session, repo.id, blob.sha256, blob.size, blob.git_oid)
-
-
 def _parts_prefix(expires: str, repo_pk: int, oid: str) -> str:
     # the expiry leads the key, so parts of abandoned uploads are found and removed by age
     return f"{PARTS_PREFIX}/{expires}/{repo_pk}/{oid}"
@@ -266,7 +260,7 @@ def _assemble(hub: Hub, repo: Repo, oid: str, size: int, part_size: int, prefix:
             raise InvalidInput("parts", f"part {number} was not uploaded or its etag does not match")
         keys.append(key)
     blob = hub.blobs.ingest(_exactly(_read_parts(hub, keys), size), expected_sha256=oid)
-    _grant(hub, repo, blob)
+    record_upload(hub, repo.id, blob)
     for key in stored.values():
         hub.blobs.objects.delete(key)
 

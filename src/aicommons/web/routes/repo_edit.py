@@ -12,7 +12,7 @@ from aicommons.cards.commit_check import CARD_PATH
 from aicommons.community import pulls
 from aicommons.errors import Forbidden, InvalidInput, StaleParent
 from aicommons.repos import reading
-from aicommons.repos.commit import AddBlob, AddFile, commit, grant_blob
+from aicommons.repos.commit import AddBlob, AddFile, commit, record_upload
 from aicommons.repos.lfs_rules import LFS_SIZE_THRESHOLD
 from aicommons.repos.names import RepoType
 from aicommons.repos.revisions import DEFAULT_BRANCH
@@ -144,6 +144,5 @@ def _operation(page: RepoPage, upload: UploadFile, folder: str):
         return AddFile(path, upload.file.read())
     hub = page.hub
     blob = hub.blobs.ingest_file(upload.file, max_size=hub.settings.max_file_bytes)
-    with hub.db.write() as session:
-        grant_blob(session, page.repo.id, blob.sha256, blob.size, blob.git_oid)
+    record_upload(hub, page.repo.id, blob)
     return AddBlob(path, blob.sha256, blob.size, lfs=True)
