@@ -44,6 +44,8 @@ class PullRequestStart:
 
 
 PostCommitHook = Callable[["Hub", CommitEvent], None]
+# runs after a repo was created or deleted: (hub, repo, "create" or "delete"); like post-commit hooks, never undoes it
+RepoHook = Callable[["Hub", object, str], None]
 # runs before anything is stored; raises InvalidInput to reject the commit (e.g. a card with bad YAML)
 CommitCheck = Callable[["Hub", object, list], None]
 
@@ -75,6 +77,7 @@ class Hub:
         self.blobs = BlobStore(open_store(settings.storage_url), settings.data_dir / "tmp")
         self.trees = TreeReader()
         self.post_commit_hooks: list[PostCommitHook] = []
+        self.repo_hooks: list[RepoHook] = []
         self.commit_checks: list[CommitCheck] = []
         self.pull_request_opener: PullRequestOpener | None = None
         self.download_checks: list[DownloadCheck] = []
@@ -91,12 +94,18 @@ class Hub:
         return hook
 
     def run_post_commit(self, event: CommitEvent) -> None:
-        # post-commit work never undoes a commit: a failing hook is logged and the commit stands
-        for hook in self.post_commit_hooks:
+        self._run_hooks(self.post_commit_hooks, event, what=f"{event.repo_id}@{event.commit_oid}")
+
+    def run_repo_hooks(self, repo, action: str) -> None:
+        self._run_hooks(self.repo_hooks, repo, action, what=f"{action} {repo.repo_id}")
+
+    def _run_hooks(self, hooks: list, *args, what: str) -> None:
+        # hooks follow a change that stands: a failing hook is logged, the change is not undone
+        for hook in hooks:
             try:
-                hook(self, event)
+                hook(self, *args)
             except Exception:
-                log.exception("post-commit hook %s failed for %s@%s", hook.__name__, event.repo_id, event.commit_oid)
+                log.exception("hook %s failed for %s", hook.__name__, what)
 
     def check_download(self, principal, repo, download: DownloadRequest) -> None:
         """Let every registered rule (gated access, dangerous files) refuse to serve a file of this repo."""

@@ -12,6 +12,8 @@ from aicommons.community import discussions as d, pulls, webhook_targets, webhoo
 from aicommons.community.repo_settings import update_settings
 from aicommons.errors import InvalidInput, NotFound
 from aicommons.repos.commit import AddFile, commit
+from aicommons.repos.manage import create_repo, delete_repo
+from aicommons.repos.names import RepoType
 from tests.community.helpers import new_repo, signature
 from tests.community.receiver import Receiver, allow_private_targets
 
@@ -157,3 +159,20 @@ def test_delivery_connects_to_the_address_that_was_checked(hub, alice, receiver,
     hub.jobs.drain()
     assert [p["event"]["scope"] for p in receiver.received] == ["repo.content"]
     assert receiver.hosts == [url.split("/")[2]]
+
+
+def test_repo_creation_and_deletion_are_events(hub, alice, bob, receiver):
+    hooks = {who.name: webhooks.create_webhook(hub, who.principal(hub), receiver.url,
+                                               [{"type": "user", "name": "alice"}], domains=["repo"], secret=SECRET).id
+             for who in (alice, bob)}
+    public = create_repo(hub, alice.principal(hub), RepoType.MODEL, "alice/open")
+    create_repo(hub, alice.principal(hub), RepoType.DATASET, "alice/closed", private=True)
+    delete_repo(hub, public)
+    hub.jobs.drain()
+    heard = {name: sorted((p["event"]["scope"], p["event"]["action"], p["repo"]["name"])
+                          for p in receiver.received if p["webhook"]["id"] == hook) for name, hook in hooks.items()}
+    public_events = [("repo", "create", "alice/open"), ("repo", "delete", "alice/open"),
+                     ("repo.content", "update", "alice/open")]  # the new repo's .gitattributes commit
+    assert heard["bob"] == public_events  # nothing of the private dataset
+    assert heard["alice"] == sorted([*public_events, ("repo", "create", "alice/closed"),
+                                     ("repo.content", "update", "alice/closed")])

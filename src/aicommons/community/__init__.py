@@ -10,3 +10,5 @@ def install(hub) -> None:
     if gating.download_rule not in hub.download_checks:
         hub.download_checks.append(gating.download_rule)
     hub.jobs.handler(webhooks.DELIVER_JOB)(webhooks.deliver)
+    if webhooks.on_repo_change not in hub.repo_hooks:
+        hub.repo_hooks.append(webhooks.on_repo_change)

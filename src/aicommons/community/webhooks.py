@@ -235,6 +235,11 @@ def repo_event(hub: Hub, repo: Repo, scope: str, action: str, **extra) -> int:
     return _dispatch(hub, repo, "repo", lambda hook_oid: _payload(hub, repo, scope, action, hook_oid, **extra))
 
 
+def on_repo_change(hub: Hub, repo: Repo, action: str) -> None:
+    """A repo was created or deleted: the ``repo`` event with that action."""
+    repo_event(hub, repo, "repo", action)
+
+
 def discussion_event(hub: Hub, repo: Repo, discussion, action: str, *, comment=None,
                      scope: str = "discussion") -> int:
     """Notify of a ``discussion`` or ``discussion.comment`` event (``discussion`` is a DiscussionView)."""

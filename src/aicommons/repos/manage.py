@@ -60,6 +60,7 @@ def create_repo(hub: Hub, principal: Principal, repo_type: RepoType, repo_id: st
                               author_name=SYSTEM.name, author_email=SYSTEM.email, message=root.message,
                               created_at=now))
         session.add(Ref(repo_id=repo.id, name=f"refs/heads/{revisions.DEFAULT_BRANCH}", commit_oid=root.oid))
+    hub.run_repo_hooks(repo, "create")
     commit(hub, repo, [AddFile(".gitattributes", default_gitattributes(), lfs=False)], author=SYSTEM,
            message="Add .gitattributes")
     return repo
@@ -68,6 +69,7 @@ def create_repo(hub: Hub, principal: Principal, repo_type: RepoType, repo_id: st
 def delete_repo(hub: Hub, repo: Repo) -> None:
     with hub.db.write() as session:
         session.execute(delete(Repo).where(Repo.id == repo.id))
+    hub.run_repo_hooks(repo, "delete")
 
 
 def set_private(hub: Hub, repo: Repo, private: bool) -> None:
