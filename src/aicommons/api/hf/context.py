@@ -45,7 +45,7 @@ def require_signed_in(request: Request) -> Principal:
 def author_of(hub: Hub, principal: Principal) -> Signature:
     """The commit signature of a signed-in user: their account e-mail, or a stable local address."""
     with hub.db.read() as session:
-        account = session.get(Account, principal.user_id)
+        account = session.get(Account, principal.user_id) if principal.user_id is not None else None
         email = account.email if account is not None and account.email else None
     return Signature(principal.name, email or f"{principal.name}@users.aicommons.local")
 
