@@ -3,13 +3,13 @@ a sentence-transformers modules.json, or a scikit-learn config naming a skops fi
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import yaml
 
 from aicommons.cards.frontmatter import parse_front_matter
 from aicommons.errors import InvalidInput
+from aicommons.json_text import json_object
 
 TEXT_GENERATION = "text-generation"
 FILL_MASK = "fill-mask"
@@ -47,7 +47,7 @@ class ModelKind:
 
 def model_kind(read_text, paths: list[str]) -> ModelKind | None:
     """What the model is, or None when the hub cannot run it. ``read_text(path)`` gives a small file or None."""
-    config = _json(read_text("config.json"))
+    config = json_object(read_text("config.json"))
     pipeline_tag = _pipeline_tag(read_text("README.md"))
     kind = _sklearn(config, paths) or _sentence_transformers(read_text, paths) or _transformers(config)
     if kind is None:
@@ -84,16 +84,6 @@ def _transformers(config: dict | None) -> ModelKind | None:
         if architectures[0].endswith(suffixes):
             return ModelKind("transformers", tasks)
     return None
-
-
-def _json(text: str | None) -> dict | None:
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _pipeline_tag(card: str | None) -> str | None:

@@ -7,7 +7,6 @@ head. Those are set aside by the rules in data/buffers.yaml, so the count is the
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -78,16 +77,6 @@ def safetensors_files(paths: list[str], shard_index: dict | None) -> list[str]:
         if name in present:
             return [name]
     return sorted(p for p in paths if p.lower().endswith(".safetensors"))
-
-
-def read_shard_index(text: str | None) -> dict | None:
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def count_parameters(headers: dict[str, WeightsHeader], config: dict | None) -> ParameterCount:

@@ -6,13 +6,13 @@ disk (the CLI), so both answer the same way.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from aicommons.errors import InvalidInput
 from aicommons.hub import Hub
+from aicommons.json_text import json_object
 from aicommons.repos.reading import Snapshot
 from aicommons.resources import estimate
 from aicommons.resources.architecture import ModelShape, ShapeUnknown, config_keys, model_shape
@@ -22,7 +22,6 @@ from aicommons.resources.parameters import (
     SHARD_INDEX,
     ParameterCount,
     count_parameters,
-    read_shard_index,
     safetensors_files,
 )
 from aicommons.resources.store import READERS, header_format, weights_header
@@ -88,20 +87,13 @@ class FolderFiles:
 
 
 def read_config(files: ModelFiles) -> dict | None:
-    text = files.read_text("config.json")
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return data if isinstance(data, dict) else None
+    return json_object(files.read_text("config.json"))
 
 
 def parameter_count(files: ModelFiles, config: dict | None = None) -> ParameterCount | None:
     """Parameters of the model's safetensors files, or None when it has none."""
     paths = files.paths
-    chosen = safetensors_files(paths, read_shard_index(files.read_text(SHARD_INDEX)))
+    chosen = safetensors_files(paths, json_object(files.read_text(SHARD_INDEX)))
     if not chosen:
         return None
     headers, problems = {}, []

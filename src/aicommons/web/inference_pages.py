@@ -6,7 +6,6 @@ arrives); the panels only describe the model and never load it.
 
 from __future__ import annotations
 
-import json
 
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from aicommons.accounts.access import can_read
 from aicommons.accounts.principal import Principal
 from aicommons.hub import Hub
 from aicommons.inference import tasks
+from aicommons.json_text import json_object
 from aicommons.repos.reading import Snapshot
 from aicommons.resources.report import CommitFiles, resources_report
 from aicommons.storage.tables import Repo
@@ -58,7 +58,7 @@ def render_try_it(hub: Hub, principal: Principal, snap: Snapshot):
 
 def _mask_token(files: CommitFiles) -> str:
     for path in ("special_tokens_map.json", "tokenizer_config.json"):
-        token = _json(files.read_text(path)).get("mask_token")
+        token = (json_object(files.read_text(path)) or {}).get("mask_token")
         if isinstance(token, dict):  # an AddedToken written out in full
             token = token.get("content")
         if isinstance(token, str) and token:
@@ -67,17 +67,9 @@ def _mask_token(files: CommitFiles) -> str:
 
 
 def _columns(files: CommitFiles) -> list[str]:
-    section = _json(files.read_text("config.json")).get("sklearn")
+    section = (json_object(files.read_text("config.json")) or {}).get("sklearn")
     columns = section.get("columns") if isinstance(section, dict) else None
     return [str(c) for c in columns] if isinstance(columns, list) else []
-
-
-def _json(text: str | None) -> dict:
-    try:
-        data = json.loads(text) if text else {}
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 @router.get(MONITORING_PAGE)
