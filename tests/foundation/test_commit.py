@@ -1,7 +1,5 @@
 """The one write path: operations, validation, conflicts and concurrency."""
 
-import threading
-
 import pytest
 
 from aicommons.errors import EntryNotFound, InvalidInput, RevisionNotFound, StaleParent
@@ -12,6 +10,7 @@ from aicommons.repos.objects import Commit, Signature
 from aicommons.repos.reading import history, snapshot
 from aicommons.repos.revisions import resolve
 from aicommons.storage.tables import CommitRow
+from tests.foundation.concurrency import commit_from_threads
 
 AUTHOR = Signature("alice", "alice@example.org")
 
@@ -137,21 +136,8 @@ def test_branches_tags_prs_and_short_ids(hub, repo):
 
 
 def test_twenty_concurrent_committers_lose_no_update(hub, repo):
-    errors = []
-
-    def worker(n):
-        try:
-            commit(hub, repo, [AddFile(f"t/{n}.txt", str(n).encode())], author=AUTHOR, message=f"thread {n}")
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    commit_from_threads(hub, repo, {f"t/{n}.txt": str(n).encode() for n in range(20)}, AUTHOR)
     snap = snapshot(hub, repo, "main")
     assert {f"t/{n}.txt" for n in range(20)} <= set(snap.files)
     titles = [c.title for c in history(hub, repo, snap.commit_oid)]
-    assert sorted(t for t in titles if t.startswith("thread")) == sorted(f"thread {n}" for n in range(20))
+    assert sorted(t for t in titles if t.startswith("add t/")) == sorted(f"add t/{n}.txt" for n in range(20))

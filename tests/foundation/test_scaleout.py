@@ -1,7 +1,5 @@
 """The distributed configuration: PostgreSQL for metadata and an S3-protocol server for blobs."""
 
-import threading
-
 import pytest
 
 from aicommons.accounts.access import visible_repos
@@ -14,6 +12,7 @@ from aicommons.repos.objects import Signature
 from aicommons.repos.reading import history, snapshot
 from aicommons.storage.objects import S3Store
 from aicommons.storage.tables import Repo
+from tests.foundation.concurrency import commit_from_threads
 from sqlalchemy import select
 
 pytestmark = pytest.mark.scaleout
@@ -50,21 +49,7 @@ def test_commit_read_and_ranges(scaled_hub, carol):
 
 def test_concurrent_committers_on_postgres(scaled_hub, carol):
     repo = create_repo(scaled_hub, carol, RepoType.DATASET, "carol/d")
-    errors = []
-
-    def worker(n):
-        try:
-            commit(scaled_hub, repo, [AddFile(f"part-{n}.csv", f"{n}\n".encode())], author=AUTHOR,
-                   message=f"part {n}")
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    commit_from_threads(scaled_hub, repo, {f"part-{n}.csv": f"{n}\n".encode() for n in range(20)}, AUTHOR)
     snap = snapshot(scaled_hub, repo, "main")
     assert {f"part-{n}.csv" for n in range(20)} <= set(snap.files)
     assert len(history(scaled_hub, repo, snap.commit_oid)) == 22
