@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
-from aicommons.gpt.distributed import Runtime, start_runtime
+from aicommons.gpt.distributed import Runtime, start_runtime, stop_runtime
 from aicommons.gpt.trainer import Trainer
 
 
@@ -95,10 +95,8 @@ def _ddp_worker(rank: int, port: int, out: str, model_config, train_config, prep
     )
     torch.set_num_threads(1)
     runtime = start_runtime("cpu")
-    try:
-        Trainer(model_config, train_config, prepared, out, runtime, show_progress=False).train()
-    finally:
-        torch.distributed.destroy_process_group()
+    Trainer(model_config, train_config, prepared, out, runtime, show_progress=False).train()
+    stop_runtime(runtime)
 
 
 @pytest.mark.slow

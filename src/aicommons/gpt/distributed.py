@@ -67,5 +67,11 @@ def start_runtime(device: str | None = None) -> Runtime:
 
 
 def stop_runtime(runtime: Runtime) -> None:
+    """Leave the process group together, after success only.
+
+    Every rank waits for the others (rank 0 may still be writing files), then all destroy the group: a rank
+    tearing gloo down while a peer is still connected can abort the process. After an error torchrun stops
+    every rank, and destroying the group then could deadlock, so this is not meant for a `finally`."""
     if runtime.distributed and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()

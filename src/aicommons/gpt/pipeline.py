@@ -61,11 +61,7 @@ def run(request: RunRequest) -> RunSummary | None:
     """Train, export and optionally publish; the summary comes back in rank 0 only."""
     runtime = start_runtime(request.device)
     summary = _run(request, runtime)
-    # Peers wait while rank 0 exports and publishes, then all leave together: a rank tearing
-    # gloo down while another still uses it can abort. On an error torchrun stops every rank,
-    # and destroying the group then could deadlock, so it is only destroyed on success.
-    runtime.barrier()
-    stop_runtime(runtime)
+    stop_runtime(runtime)  # peers wait here while rank 0 exports and publishes
     return summary
 
 
